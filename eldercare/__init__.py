@@ -1,0 +1,138 @@
+"""The eldercare application factory."""
+
+import os
+
+from flask import Flask, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, BASE_DIR
+
+
+def create_app(config=None, **overrides) -> Flask:
+    """Build the app. `config` is a name from config.CONFIGS (default: ELDERCARE_CONFIG or
+    development) or a Config class; keyword overrides win over both."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    config = config or os.environ.get("ELDERCARE_CONFIG", "development")
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_class())
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: enforce foreign keys, let readers work beside a writer (WAL), and make a
+    second writer wait for the lock instead of failing at once."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def select_locale():
+    from flask import current_app
+
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    from eldercare.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    from eldercare.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    # Import every model so Flask-Migrate sees the whole schema.
+    from eldercare import audit  # noqa: F401
+    from eldercare.facilities import models as _facilities  # noqa: F401
+    from eldercare.placements import models as _placements  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from eldercare.auth.routes import bp as auth_bp
+    from eldercare.facilities.routes import bp as facilities_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(facilities_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from eldercare.extensions import db
+
+    messages = {
+        400: _l("The request could not be understood."),
+        403: _l("You do not have access to this page."),
+        404: _l("This page does not exist."),
+        405: _l("This action is not allowed here."),
+        429: _l("Too many attempts. Please wait a few minutes and try again."),
+        500: _l("Something went wrong on our side. Nothing was saved; please try again."),
+    }
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        db.session.rollback()
+        return render_template("errors/error.html", code=code, message=messages.get(code, messages[500])), code
+
+    for code in messages:
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        db.session.rollback()
+        message = _l("This form has expired or was not sent from this site. Please reload the page and try again.")
+        return render_template("errors/error.html", code=400, message=message), 400
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eldercare import labels
+    from eldercare.auth import policy
+    from eldercare.identity import mask_id_number
+
+    @app.context_processor
+    def inject():
+        return {"labels": labels, "policy": policy, "languages": app.config["LANGUAGES"]}
+
+    app.jinja_env.filters["masked"] = mask_id_number
+
+    @app.after_request
+    def no_store_for_personal_pages(response):
+        if request.endpoint and request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from eldercare.cli import register
+
+    register(app)

@@ -1,0 +1,287 @@
+"""Demo data for Rugao (如皋市): towns, facilities of every type, beds, elders and stays.
+
+Figures follow ../shared/domain.md section 1 at --scale 1: about 60 facilities and 8,000 beds,
+1,014 tekun elders in centralized care, 80 family care beds, public homes with high vacancy,
+and a city nursing-type share just under the 74% target so the shortfall shows. Rows are
+inserted in bulk (a few statements per facility) so --scale 10 stays well under two minutes.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import click
+from sqlalchemy import exists, insert, select
+
+from eldercare.auth.models import Role, User
+from eldercare.extensions import db
+from eldercare.facilities.models import (
+    Away,
+    Bed,
+    BedKind,
+    CareType,
+    EndReason,
+    Facility,
+    FacilityType,
+    Ownership,
+    Room,
+    Stay,
+    Town,
+    TownKind,
+)
+from eldercare.identity import check_character
+from eldercare.models import utcnow
+from eldercare.placements.models import AbilityLevel, Category, Elder, Sex
+
+DEMO_PASSWORD = "eldercare-demo"
+AREA_CODE = "320682"
+STREETS = ["如城街道", "城北街道", "城南街道"]
+TOWNS = ["东陈镇", "丁堰镇", "白蒲镇", "下原镇", "九华镇", "石庄镇", "吴窑镇", "江安镇", "搬经镇", "磨头镇", "长江镇"]
+TEKUN_IN_CARE = 1014
+FAMILY_CARE_BEDS = 80
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严"
+GIVEN = "秀英桂兰玉珍凤英兰芳建国志明德华国强永福海林金宝春梅素珍淑华长生如意美华树林根宝玉兰福生荣华桂英秀兰洪波友谊"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One kind of facility in the demo: how many, how big, how nursing-heavy, how full."""
+
+    type: FacilityType
+    ownership: Ownership
+    per_scale: int
+    beds: tuple[int, int]
+    nursing_share: float
+    occupancy: float
+    kind: BedKind = BedKind.institution
+
+
+PLANS = [
+    Plan(FacilityType.public_home, Ownership.public, 14, (110, 170), 0.45, 0.55),
+    Plan(FacilityType.regional_center, Ownership.public_private, 4, (170, 230), 0.88, 0.80),
+    Plan(FacilityType.street_center, Ownership.public_private, 3, (60, 100), 0.80, 0.75),
+    Plan(FacilityType.private_home, Ownership.private, 16, (180, 320), 0.78, 0.78),
+    Plan(FacilityType.embedded_home, Ownership.private, 8, (40, 80), 0.75, 0.80),
+    Plan(FacilityType.meal_point, Ownership.public, 10, (6, 12), 0.0, 0.6, BedKind.day_care),
+    Plan(FacilityType.mutual_aid, Ownership.public, 12, (4, 8), 0.0, 0.5, BedKind.day_care),
+]
+NAME_SUFFIX = {
+    FacilityType.public_home: "敬老院",
+    FacilityType.regional_center: "区域性养老服务中心",
+    FacilityType.street_center: "综合养老服务中心",
+    FacilityType.private_home: "颐养院",
+    FacilityType.embedded_home: "社区嵌入式养老院",
+    FacilityType.meal_point: "社区助餐点",
+    FacilityType.mutual_aid: "互助养老睦邻点",
+}
+PRIVATE_NAMES = "康乐 福寿 长寿 安康 康宁 颐和 松鹤 夕阳红 福康 仁爱 惠民 百岁 寿星 和美 春晖 乐龄".split()
+
+
+def already_seeded() -> bool:
+    return db.session.scalar(select(exists().where(Facility.id.is_not(None))))
+
+
+def seed(scale: int = 1, *, today: date, progress=None) -> dict:
+    """Build the demo dataset; returns counts. The caller commits."""
+    rng = random.Random(20231205)
+    towns = _towns()
+    accounts = ensure_demo_accounts()
+    used_ids: set[str] = set()
+    tekun_left = TEKUN_IN_CARE * scale
+    family_left = FAMILY_CARE_BEDS * scale
+    totals = {"facilities": 0, "beds": 0, "stays": 0, "elders": 0}
+    jobs = []
+    for plan in PLANS:
+        for n in range(plan.per_scale * scale):
+            jobs.append((plan, n))
+    manager_facility = None
+    for plan, n in (progress(jobs) if progress else jobs):
+        town = towns[n % len(towns)] if plan.type != FacilityType.street_center else towns[n % 3]
+        facility = _facility(plan, n, town, rng)
+        if manager_facility is None and plan.type == FacilityType.private_home:
+            manager_facility = facility
+        beds = _rooms_and_beds(facility, plan, rng)
+        if plan.type in (FacilityType.street_center, FacilityType.regional_center) and family_left > 0:
+            count = min(family_left, 14)
+            family_left -= count
+            beds += _insert_beds(facility, [(f"家-{i + 1:02d}", CareType.ordinary, BedKind.family_care, None)
+                                            for i in range(count)], rng)
+        # Tekun elders live in public homes first, then the regional centres.
+        tekun_quota = 0
+        if plan.type == FacilityType.public_home:
+            tekun_quota = min(tekun_left, int(len(beds) * plan.occupancy * 0.88))
+        elif plan.type == FacilityType.regional_center:
+            tekun_quota = min(tekun_left, 40)
+        tekun_quota = max(tekun_quota, 0)
+        stays, elders = _stays(facility, plan, beds, town, tekun_quota, rng, today, used_ids)
+        tekun_left -= tekun_quota
+        totals["facilities"] += 1
+        totals["beds"] += len(beds)
+        totals["stays"] += stays
+        totals["elders"] += elders
+    manager = accounts["manager"]
+    db.session.execute(
+        insert(User.facilities.property.secondary).values(user_id=manager.id, facility_id=manager_facility.id)
+    )
+    return totals
+
+
+def _towns() -> list[Town]:
+    towns = [Town(code=f"{AREA_CODE}{i + 1:03d}", name=name, kind=TownKind.street if i < 3 else TownKind.town)
+             for i, name in enumerate(STREETS + TOWNS)]
+    existing = {t.name: t for t in db.session.scalars(select(Town))}
+    result = []
+    for town in towns:
+        if town.name not in existing:
+            db.session.add(town)
+        result.append(existing.get(town.name, town))
+    db.session.flush()
+    return result
+
+
+def ensure_demo_accounts() -> dict[str, User]:
+    wanted = {
+        "admin": (Role.bureau_admin, "民政局管理员"),
+        "bureau": (Role.bureau_staff, "养老服务科 王科员"),
+        "manager": (Role.facility_manager, "院长 陈主任"),
+        "family": (Role.family, "家属 李女士"),
+    }
+    users = {}
+    for username, (role, full_name) in wanted.items():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, role=role, full_name=full_name)
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+        users[username] = user
+    db.session.flush()
+    return users
+
+
+def _facility(plan: Plan, n: int, town: Town, rng) -> Facility:
+    round_no = n // 14 + 1
+    if plan.type == FacilityType.private_home:
+        base = f"如皋市{PRIVATE_NAMES[n % len(PRIVATE_NAMES)]}{NAME_SUFFIX[plan.type]}"
+        name = base if n < len(PRIVATE_NAMES) else f"{base}{town.name}{n // len(PRIVATE_NAMES) + 1}号院"
+    elif plan.type == FacilityType.street_center:
+        name = f"{town.name}{NAME_SUFFIX[plan.type]}" + (f"（{round_no}）" if n >= 3 else "")
+    else:
+        suffix = NAME_SUFFIX[plan.type]
+        name = f"{town.name}{suffix}" if n < 14 else f"{town.name}第{round_no}{suffix}"
+    facility = Facility(
+        name=name, type=plan.type, town_id=town.id, ownership=plan.ownership,
+        address=f"如皋市{town.name}{rng.randint(1, 300)}号",
+        operator=f"{town.name}人民政府" if plan.ownership == Ownership.public else f"{name}有限公司",
+        medical_integrated=plan.type in (FacilityType.regional_center,) or rng.random() < 0.3,
+        licensed_beds=0,
+    )
+    db.session.add(facility)
+    db.session.flush()
+    return facility
+
+
+def _rooms_and_beds(facility: Facility, plan: Plan, rng) -> list[dict]:
+    target = rng.randint(*plan.beds)
+    facility.licensed_beds = target
+    specs, rooms = [], []
+    per_room = 2 if plan.kind == BedKind.day_care else 3
+    for r in range((target + per_room - 1) // per_room):
+        floor = r // 20 + 1
+        rooms.append({"facility_id": facility.id, "code": f"{floor}{r % 20 + 1:02d}", "floor": floor})
+    room_ids = list(db.session.scalars(insert(Room).returning(Room.id, sort_by_parameter_order=True), rooms))
+    for i in range(target):
+        room_index = i // per_room
+        care = CareType.nursing if rng.random() < plan.nursing_share else CareType.ordinary
+        specs.append((f"{rooms[room_index]['code']}-{i % per_room + 1:02d}", care, plan.kind, room_ids[room_index]))
+    return _insert_beds(facility, specs, rng)
+
+
+def _insert_beds(facility, specs, rng) -> list[dict]:
+    stale = facility.id % 9 == 0  # some homes have not touched their beds for weeks
+    rows = []
+    for code, care, kind, room_id in specs:
+        rows.append({
+            "facility_id": facility.id, "room_id": room_id, "code": code,
+            "kind": kind, "care_type": care, "open_to_public": facility.type != FacilityType.public_home,
+            "out_of_service": rng.random() < 0.02,
+            "changed_at": utcnow() - timedelta(days=rng.randint(20, 60) if stale else rng.randint(0, 10),
+                                               minutes=rng.randint(0, 1440)),
+        })
+    ids = db.session.scalars(insert(Bed).returning(Bed.id, sort_by_parameter_order=True), rows).all()
+    for row, bed_id in zip(rows, ids, strict=True):
+        row["id"] = bed_id
+    return rows
+
+
+def _id_number(rng, used: set[str], birth: date, sex: Sex) -> str:
+    while True:
+        seq = rng.randint(0, 99) * 10 + rng.choice((1, 3, 5, 7, 9) if sex == Sex.male else (0, 2, 4, 6, 8))
+        first17 = f"{AREA_CODE}{birth:%Y%m%d}{seq:03d}"
+        value = first17 + check_character(first17)
+        if value not in used:
+            used.add(value)
+            return value
+
+
+def _elder_row(rng, town, category, ability, today, used) -> dict:
+    birth = date(today.year - rng.randint(62, 101), rng.randint(1, 12), rng.randint(1, 28))
+    sex = rng.choice((Sex.male, Sex.female))
+    return {
+        "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+        "id_number": _id_number(rng, used, birth, sex), "birth_on": birth, "sex": sex, "town_id": town.id,
+        "category": category, "ability_level": ability,
+        "severe_disability": ability in (AbilityLevel.severe, AbilityLevel.complete) and rng.random() < 0.4,
+        "living_alone": rng.random() < 0.25, "empty_nest": rng.random() < 0.3,
+    }
+
+
+def _ability(rng, care: CareType) -> AbilityLevel:
+    levels = list(AbilityLevel)
+    weights = (5, 15, 30, 30, 20) if care == CareType.nursing else (45, 35, 15, 4, 1)
+    return rng.choices(levels, weights)[0]
+
+
+def _category(rng) -> Category:
+    return rng.choices(
+        [Category.dibao, Category.dibao_edge, Category.expense_hardship, Category.general], (14, 8, 5, 73)
+    )[0]
+
+
+def _stays(facility, plan, beds, town, tekun_quota, rng, today, used) -> tuple[int, int]:
+    """Open stays for about `occupancy` of the beds, and earlier, ended stays for history."""
+    elders, stays = [], []
+    in_service = [b for b in beds if not b["out_of_service"]]
+    rng.shuffle(in_service)
+    occupied = in_service[: int(len(in_service) * plan.occupancy)]
+    for i, bed in enumerate(occupied):
+        category = Category.tekun if i < tekun_quota else _category(rng)
+        start = today - timedelta(days=rng.randint(1, 1400))
+        if rng.random() < 0.35:  # someone else stayed here before
+            earlier_end = start - timedelta(days=rng.randint(0, 60))
+            earlier_start = earlier_end - timedelta(days=rng.randint(30, 700))
+            elders.append(_elder_row(rng, town, _category(rng), _ability(rng, bed["care_type"]), today, used))
+            stays.append({"bed_id": bed["id"], "start_on": earlier_start, "end_on": earlier_end,
+                          "end_reason": rng.choice((EndReason.discharged, EndReason.deceased))})
+        elders.append(_elder_row(rng, town, category, _ability(rng, bed["care_type"]), today, used))
+        away = rng.choices((None, Away.leave, Away.hospital), (94, 3, 3))[0]
+        stays.append({"bed_id": bed["id"], "start_on": start, "end_on": None, "end_reason": None, "away": away})
+    elder_ids = db.session.scalars(insert(Elder).returning(Elder.id, sort_by_parameter_order=True), elders).all() \
+        if elders else []
+    for stay, elder_id in zip(stays, elder_ids, strict=True):
+        stay.setdefault("away", None)
+        stay["elder_id"] = elder_id
+    if stays:
+        db.session.execute(insert(Stay), stays)
+    cleaning = [b["id"] for b in in_service[len(occupied):] if rng.random() < 0.08]
+    if cleaning:
+        db.session.execute(
+            Bed.__table__.update().where(Bed.id.in_(cleaning)).values(needs_cleaning=True)
+        )
+    return len(stays), len(elders)
+
+
+def echo_totals(totals: dict) -> None:
+    click.echo(
+        f"Seeded {totals['facilities']} facilities, {totals['beds']} beds, "
+        f"{totals['elders']} elders and {totals['stays']} stays."
+    )

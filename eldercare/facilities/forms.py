@@ -1,0 +1,75 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from eldercare import labels
+from eldercare.facilities.models import Away, BedKind, CareType, EndReason
+from eldercare.placements.models import Category
+
+
+class AdmitForm(FlaskForm):
+    bed_id = SelectField(_l("Vacant bed"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Elder's name"), validators=[DataRequired(), Length(max=64)])
+    id_number = StringField(_l("Resident ID number"), validators=[DataRequired(), Length(min=18, max=18)],
+                            render_kw={"autocomplete": "off", "inputmode": "text", "maxlength": 18})
+    category = SelectField(_l("Category"), choices=labels.choices(labels.CATEGORY), default=Category.general.value)
+    severe_disability = BooleanField(_l("Severe disability (certificate grade 1-2)"))
+    living_alone = BooleanField(_l("Living alone"))
+    empty_nest = BooleanField(_l("Empty nest"))
+    on = DateField(_l("Admission date"), validators=[DataRequired()])
+
+
+class DischargeForm(FlaskForm):
+    on = DateField(_l("Discharge date"), validators=[DataRequired()])
+    reason = SelectField(
+        _l("Reason"),
+        choices=[(r.value, label) for r, label in labels.END_REASON.items() if r != EndReason.transferred],
+    )
+
+
+class TransferForm(FlaskForm):
+    to_bed_id = SelectField(_l("Move to bed"), coerce=int, validators=[DataRequired()])
+    on = DateField(_l("Transfer date"), validators=[DataRequired()])
+
+
+class AwayForm(FlaskForm):
+    away = SelectField(_l("Where is the resident?"),
+                       choices=[("", _l("back in the bed"))] + labels.choices(labels.AWAY))
+
+    def away_value(self):
+        return Away(self.away.data) if self.away.data else None
+
+
+class CareTypeForm(FlaskForm):
+    care_type = SelectField(_l("Care type"), choices=labels.choices(labels.CARE_TYPE))
+
+
+class HoldForm(FlaskForm):
+    hours = IntegerField(_l("Hold for (hours)"), default=72, validators=[DataRequired(), NumberRange(1, 24 * 14)])
+    note = StringField(_l("For whom / why"), validators=[Optional(), Length(max=256)])
+
+
+class ActionForm(FlaskForm):
+    """A button that posts nothing but its CSRF token."""
+
+
+class RoomForm(FlaskForm):
+    code = StringField(_l("Room code"), validators=[DataRequired(), Length(max=32)])
+    floor = IntegerField(_l("Floor"), validators=[Optional(), NumberRange(-5, 200)])
+
+
+class BedsForm(FlaskForm):
+    room_id = SelectField(_l("Room"), coerce=int, validators=[DataRequired()])
+    count = IntegerField(_l("How many beds"), default=1, validators=[DataRequired(), NumberRange(1, 200)])
+    care_type = SelectField(_l("Care type"), choices=labels.choices(labels.CARE_TYPE),
+                            default=CareType.nursing.value)
+    kind = SelectField(_l("Kind of bed"), choices=labels.choices(labels.BED_KIND), default=BedKind.institution.value)
+
+
+class BedForm(FlaskForm):
+    room_id = SelectField(_l("Room"), coerce=int, validators=[Optional()])
+    code = StringField(_l("Bed code"), validators=[DataRequired(), Length(max=32)])
+    care_type = SelectField(_l("Care type"), choices=labels.choices(labels.CARE_TYPE),
+                            default=CareType.nursing.value)
+    kind = SelectField(_l("Kind of bed"), choices=labels.choices(labels.BED_KIND), default=BedKind.institution.value)

@@ -1,0 +1,207 @@
+"""The read side of beds: board, facility list, census. Each returns plain data (dicts and
+lists), so a page, the JSON API and a PDF report can share them; the number of queries does
+not grow with the number of beds or facilities."""
+
+from datetime import date
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from eldercare.extensions import db
+from eldercare.facilities.models import (
+    OCCUPIED_STATES,
+    Away,
+    Bed,
+    BedHold,
+    BedKind,
+    BedState,
+    Facility,
+    Room,
+    Stay,
+    Town,
+)
+from eldercare.models import utcnow
+from eldercare.placements.models import Elder
+
+
+def _state_query(*columns, now=None):
+    """SELECT `columns` + the bed's derived state FROM bed with its open stay and active hold.
+
+    The one definition of a bed's state (domain.md section 8): occupancy comes from the open
+    stay, a hold counts until it expires.
+    """
+    now = now or utcnow()
+    hold_active = and_(BedHold.id.is_not(None), BedHold.expires_at > now)
+    state = case(
+        (Bed.out_of_service, literal(BedState.out_of_service.value)),
+        (Stay.id.is_not(None), case(
+            (Stay.away == Away.leave.value, literal(BedState.on_leave.value)),
+            (Stay.away == Away.hospital.value, literal(BedState.in_hospital.value)),
+            else_=literal(BedState.occupied.value),
+        )),
+        (hold_active, literal(BedState.on_hold.value)),
+        (Bed.needs_cleaning, literal(BedState.needs_cleaning.value)),
+        else_=literal(BedState.vacant.value),
+    ).label("state")
+    return (
+        select(*columns, state)
+        .select_from(Bed)
+        .outerjoin(Stay, and_(Stay.bed_id == Bed.id, Stay.end_on.is_(None)))
+        .outerjoin(BedHold, and_(BedHold.bed_id == Bed.id, BedHold.released_at.is_(None)))
+    ), state
+
+
+def state_of(bed_id: int) -> BedState:
+    query, _ = _state_query(Bed.id)
+    return BedState(db.session.execute(query.where(Bed.id == bed_id)).one().state)
+
+
+def empty_counts() -> dict[str, int]:
+    return {state.value: 0 for state in BedState}
+
+
+def board(facility_id: int, *, with_residents: bool, care_type=None, state=None) -> dict:
+    """Everything the bed board shows for one facility: counts, and rooms with their beds."""
+    query, state_col = _state_query(
+        Bed.id, Bed.code, Bed.kind, Bed.care_type, Bed.open_to_public, Bed.changed_at,
+        Room.code.label("room_code"), Stay.start_on, BedHold.expires_at.label("hold_expires_at"),
+        Elder.name.label("resident"),
+    )
+    query = (
+        query.outerjoin(Room, Room.id == Bed.room_id)
+        .outerjoin(Elder, Elder.id == Stay.elder_id)
+        .where(Bed.facility_id == facility_id)
+        .order_by(Room.code.nulls_last(), Bed.code)
+    )
+    counts = empty_counts()
+    rooms: dict[str, list] = {}
+    last_changed_at = None
+    for row in db.session.execute(query):
+        counts[row.state] += 1
+        if last_changed_at is None or row.changed_at > last_changed_at:
+            last_changed_at = row.changed_at
+        if (care_type and row.care_type != care_type) or (state and row.state != state):
+            continue
+        rooms.setdefault(row.room_code or "", []).append(
+            {
+                "id": row.id,
+                "code": row.code,
+                "kind": row.kind.value,
+                "care_type": row.care_type.value,
+                "open_to_public": row.open_to_public,
+                "state": row.state,
+                "since": row.start_on if row.state in OCCUPIED_STATES else None,
+                "hold_expires_at": row.hold_expires_at if row.state == BedState.on_hold else None,
+                "resident": row.resident if with_residents else None,
+            }
+        )
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "last_changed_at": last_changed_at,
+        "rooms": [{"code": code, "beds": beds} for code, beds in rooms.items()],
+    }
+
+
+def facility_summaries(visible_clause) -> list[dict]:
+    """Facilities with their bed counts by state: two grouped queries for any number of them."""
+    query, state_col = _state_query(Bed.facility_id, func.count().label("n"), func.max(Bed.changed_at).label("changed"))
+    query = query.group_by(Bed.facility_id, state_col)
+    counts: dict[int, dict] = {}
+    changed: dict[int, object] = {}
+    for row in db.session.execute(query):
+        counts.setdefault(row.facility_id, empty_counts())[row.state] = row.n
+        if row.facility_id not in changed or row.changed > changed[row.facility_id]:
+            changed[row.facility_id] = row.changed
+    facilities = db.session.execute(
+        select(Facility.id, Facility.name, Facility.type, Town.name.label("town"))
+        .join(Town, Town.id == Facility.town_id)
+        .where(visible_clause(Facility.id))
+        .order_by(Town.code, Facility.name)
+    )
+    result = []
+    for f in facilities:
+        c = counts.get(f.id, empty_counts())
+        result.append(
+            {
+                "id": f.id, "name": f.name, "type": f.type.value, "town": f.town,
+                "counts": c, "total": sum(c.values()), "last_changed_at": changed.get(f.id),
+            }
+        )
+    return result
+
+
+def vacant_beds(facility_id: int) -> list[dict]:
+    """The beds an admission may go into: vacant now (not held, not to be cleaned, in service)."""
+    query, state_col = _state_query(Bed.id, Bed.code, Bed.care_type, Room.code.label("room_code"))
+    query = (
+        query.outerjoin(Room, Room.id == Bed.room_id)
+        .where(Bed.facility_id == facility_id, state_col == BedState.vacant.value)
+        .order_by(Room.code.nulls_last(), Bed.code)
+    )
+    return [
+        {"id": r.id, "code": r.code, "care_type": r.care_type.value, "room_code": r.room_code}
+        for r in db.session.execute(query)
+    ]
+
+
+def open_stay_of(bed_id: int):
+    return db.session.scalar(select(Stay).where(Stay.bed_id == bed_id, Stay.end_on.is_(None)))
+
+
+def active_hold_of(bed_id: int):
+    return db.session.scalar(select(BedHold).where(BedHold.bed_id == bed_id, BedHold.released_at.is_(None)))
+
+
+def stays_of_bed(bed_id: int, *, with_residents: bool, limit: int = 20) -> list[dict]:
+    rows = db.session.execute(
+        select(Stay.id, Stay.start_on, Stay.end_on, Stay.end_reason, Elder.name)
+        .join(Elder, Elder.id == Stay.elder_id)
+        .where(Stay.bed_id == bed_id)
+        .order_by(Stay.start_on.desc(), Stay.id.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "id": r.id, "start_on": r.start_on, "end_on": r.end_on,
+            "end_reason": r.end_reason.value if r.end_reason else None,
+            "resident": r.name if with_residents else None,
+        }
+        for r in rows
+    ]
+
+
+def census(facility_ids, on: date, *, with_residents: bool) -> dict:
+    """Who was in which bed on day `on`, computed from stays alone (point in time).
+
+    A stay covers the days start_on <= day < end_on: the day of discharge is the first day
+    the bed is free, so a discharge and an admission on the same day never count twice.
+    """
+    in_stay = and_(Stay.start_on <= on, or_(Stay.end_on.is_(None), Stay.end_on > on))
+    rows = db.session.execute(
+        select(Bed.facility_id, Bed.code, Bed.care_type, Bed.kind, Room.code.label("room_code"),
+               Elder.name, Elder.category, Stay.start_on)
+        .join(Stay, Stay.bed_id == Bed.id)
+        .join(Elder, Elder.id == Stay.elder_id)
+        .outerjoin(Room, Room.id == Bed.room_id)
+        .where(Bed.facility_id.in_(facility_ids), in_stay)
+        .order_by(Room.code.nulls_last(), Bed.code)
+    ).all()
+    institution = [r for r in rows if r.kind == BedKind.institution]
+    return {
+        "on": on,
+        "occupied": len(rows),
+        "occupied_institution": len(institution),
+        "occupied_nursing": sum(1 for r in institution if r.care_type.value == "nursing"),
+        "residents": [
+            {"bed": r.code, "room": r.room_code, "name": r.name, "category": r.category.value,
+             "since": r.start_on}
+            for r in rows
+        ] if with_residents else [],
+    }
+
+
+def beds_per_room(facility_id: int) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Bed.room_id, func.count()).where(Bed.facility_id == facility_id).group_by(Bed.room_id)
+    )
+    return {room_id: n for room_id, n in rows}

@@ -1,0 +1,318 @@
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from eldercare import labels
+from eldercare.auth import policy
+from eldercare.auth.models import Role
+from eldercare.errors import DomainError
+from eldercare.extensions import db
+from eldercare.facilities import queries, services
+from eldercare.facilities.forms import (
+    ActionForm,
+    AdmitForm,
+    AwayForm,
+    BedForm,
+    BedsForm,
+    CareTypeForm,
+    DischargeForm,
+    HoldForm,
+    RoomForm,
+    TransferForm,
+)
+from eldercare.facilities.models import Bed, BedKind, BedState, CareType, EndReason, Facility, Room
+from eldercare.models import utcnow
+from eldercare.placements.models import Category
+from eldercare.placements.services import find_or_register_elder
+from eldercare.timekeeping import local_today
+
+bp = Blueprint("facilities", __name__)
+
+STAFF = (Role.bureau_admin, Role.bureau_staff, Role.facility_manager)
+
+
+def _facility(facility_id: int, *, manage: bool = False) -> Facility:
+    facility = db.get_or_404(Facility, facility_id)
+    policy.require(policy.can_view_facility(current_user, facility.id))
+    if manage:
+        policy.require(policy.can_manage_facility(current_user, facility.id))
+    return facility
+
+
+def _bed(bed_id: int, *, manage: bool = False) -> Bed:
+    bed = db.get_or_404(Bed, bed_id)
+    _facility(bed.facility_id, manage=manage)
+    return bed
+
+
+def _form_errors(form) -> str:
+    return "; ".join(f"{form[name].label.text}: {', '.join(map(str, errors))}" for name, errors in form.errors.items())
+
+
+def _apply(form, action, success, back):
+    """Validate `form`, run `action()` in one transaction, and go back with a message."""
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or _l("Please check the form."), "error")
+        return redirect(back)
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return redirect(back)
+
+
+@bp.get("/")
+@login_required
+def home():
+    if current_user.role == Role.facility_manager and len(current_user.facilities) == 1:
+        return redirect(url_for("facilities.board", facility_id=current_user.facilities[0].id))
+    if current_user.role == Role.family:
+        return render_template("facilities/family_home.html")
+    return redirect(url_for("facilities.index"))
+
+
+@bp.get("/facilities")
+@policy.roles_required(*STAFF)
+def index():
+    town = request.args.get("town", "")
+    ftype = request.args.get("type", "")
+    summaries = queries.facility_summaries(lambda column: policy.visible_facilities_clause(current_user, column))
+    towns = sorted({s["town"] for s in summaries})
+    shown = [s for s in summaries if (not town or s["town"] == town) and (not ftype or s["type"] == ftype)]
+    totals = queries.empty_counts()
+    for s in shown:
+        for state, n in s["counts"].items():
+            totals[state] += n
+    return render_template("facilities/index.html", facilities=shown, towns=towns, town=town, ftype=ftype,
+                           totals=totals, total=sum(totals.values()))
+
+
+@bp.get("/facilities/<int:facility_id>/board")
+@policy.roles_required(*STAFF)
+def board(facility_id):
+    facility = _facility(facility_id)
+    care_type = request.args.get("care_type") or None
+    state = request.args.get("state") or None
+    if care_type not in (None, *CareType) or state not in (None, *BedState):
+        abort(400)
+    data = queries.board(facility.id, with_residents=policy.can_see_residents(current_user, facility.id),
+                         care_type=care_type, state=state)
+    return render_template("facilities/board.html", facility=facility, board=data, care_type=care_type,
+                           state=state, can_manage=policy.can_manage_facility(current_user, facility.id))
+
+
+@bp.route("/facilities/<int:facility_id>/admit", methods=["GET", "POST"])
+@policy.roles_required(Role.facility_manager)
+def admit(facility_id):
+    facility = _facility(facility_id, manage=True)
+    form = AdmitForm()
+    vacant = queries.vacant_beds(facility.id)
+    form.bed_id.choices = [
+        (b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}") for b in vacant
+    ]
+    if request.method == "GET":
+        form.on.data = local_today()
+        form.bed_id.data = request.args.get("bed_id", type=int)
+    elif form.validate_on_submit():
+        try:
+            elder = find_or_register_elder(
+                current_user, name=form.name.data, id_number=form.id_number.data, town_id=facility.town_id,
+                category=Category(form.category.data), severe_disability=form.severe_disability.data,
+                living_alone=form.living_alone.data, empty_nest=form.empty_nest.data,
+            )
+            bed = db.session.get(Bed, form.bed_id.data)
+            services.admit(current_user, bed, elder, on=form.on.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_l("%(name)s was admitted to bed %(code)s.", name=elder.name, code=bed.code), "success")
+            return redirect(url_for("facilities.board", facility_id=facility.id))
+    return render_template("facilities/admit.html", facility=facility, form=form, vacant=vacant), \
+        (422 if form.errors or form.form_errors else 200)
+
+
+@bp.get("/beds/<int:bed_id>")
+@policy.roles_required(*STAFF)
+def bed(bed_id):
+    bed = _bed(bed_id)
+    can_manage = policy.can_manage_facility(current_user, bed.facility_id)
+    with_residents = policy.can_see_residents(current_user, bed.facility_id)
+    stay = queries.open_stay_of(bed.id)
+    transfer_form = TransferForm(on=local_today())
+    transfer_form.to_bed_id.choices = [
+        (b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}")
+        for b in queries.vacant_beds(bed.facility_id)
+    ]
+    return render_template(
+        "facilities/bed.html", bed=bed, state=queries.state_of(bed.id), stay=stay if with_residents else None,
+        occupied_since=stay.start_on if stay else None, hold=queries.active_hold_of(bed.id),
+        history=queries.stays_of_bed(bed.id, with_residents=with_residents), can_manage=can_manage,
+        discharge_form=DischargeForm(on=local_today()), transfer_form=transfer_form, away_form=AwayForm(),
+        care_type_form=CareTypeForm(care_type=bed.care_type.value), hold_form=HoldForm(), action_form=ActionForm(),
+    )
+
+
+def _open_stay(bed):
+    stay = queries.open_stay_of(bed.id)
+    if stay is None:
+        raise services.StayAlreadyEnded(_l("Nobody is staying in bed %(code)s.", code=bed.code))
+    return stay
+
+
+@bp.post("/beds/<int:bed_id>/discharge")
+@policy.roles_required(Role.facility_manager)
+def discharge(bed_id):
+    bed = _bed(bed_id, manage=True)
+    form = DischargeForm()
+    return _apply(
+        form,
+        lambda: services.discharge(current_user, _open_stay(bed), on=form.on.data, reason=EndReason(form.reason.data)),
+        _l("Discharged. The bed now needs cleaning."),
+        url_for("facilities.bed", bed_id=bed.id),
+    )
+
+
+@bp.post("/beds/<int:bed_id>/transfer")
+@policy.roles_required(Role.facility_manager)
+def transfer(bed_id):
+    bed = _bed(bed_id, manage=True)
+    form = TransferForm()
+    form.to_bed_id.choices = [(b["id"], b["code"]) for b in queries.vacant_beds(bed.facility_id)]
+    return _apply(
+        form,
+        lambda: services.transfer(current_user, _open_stay(bed), db.session.get(Bed, form.to_bed_id.data),
+                                  on=form.on.data),
+        _l("Transferred."),
+        url_for("facilities.bed", bed_id=bed.id),
+    )
+
+
+@bp.post("/beds/<int:bed_id>/away")
+@policy.roles_required(Role.facility_manager)
+def away(bed_id):
+    bed = _bed(bed_id, manage=True)
+    form = AwayForm()
+    return _apply(form, lambda: services.set_away(current_user, _open_stay(bed), form.away_value()),
+                  _l("Saved."), url_for("facilities.bed", bed_id=bed.id))
+
+
+@bp.post("/beds/<int:bed_id>/clean")
+@policy.roles_required(Role.facility_manager)
+def clean(bed_id):
+    bed = _bed(bed_id, manage=True)
+    return _apply(ActionForm(), lambda: services.mark_cleaned(current_user, bed),
+                  _l("Bed %(code)s is clean and vacant.", code=bed.code),
+                  url_for("facilities.board", facility_id=bed.facility_id))
+
+
+@bp.post("/beds/<int:bed_id>/out-of-service")
+@policy.roles_required(Role.facility_manager)
+def out_of_service(bed_id):
+    bed = _bed(bed_id, manage=True)
+    return _apply(ActionForm(), lambda: services.take_out_of_service(current_user, bed),
+                  _l("Bed %(code)s is out of service.", code=bed.code), url_for("facilities.bed", bed_id=bed.id))
+
+
+@bp.post("/beds/<int:bed_id>/return-to-service")
+@policy.roles_required(Role.facility_manager)
+def return_to_service(bed_id):
+    bed = _bed(bed_id, manage=True)
+    return _apply(ActionForm(), lambda: services.return_to_service(current_user, bed),
+                  _l("Bed %(code)s is back in service.", code=bed.code), url_for("facilities.bed", bed_id=bed.id))
+
+
+@bp.post("/beds/<int:bed_id>/care-type")
+@policy.roles_required(Role.facility_manager)
+def care_type(bed_id):
+    bed = _bed(bed_id, manage=True)
+    form = CareTypeForm()
+    return _apply(form, lambda: services.change_care_type(current_user, bed, CareType(form.care_type.data)),
+                  _l("Care type changed."), url_for("facilities.bed", bed_id=bed.id))
+
+
+@bp.post("/beds/<int:bed_id>/hold")
+@policy.roles_required(Role.facility_manager)
+def hold(bed_id):
+    bed = _bed(bed_id, manage=True)
+    form = HoldForm()
+    return _apply(
+        form,
+        lambda: services.place_hold(current_user, bed, until=utcnow() + timedelta(hours=form.hours.data),
+                                    note=form.note.data or ""),
+        _l("Bed %(code)s is on hold.", code=bed.code), url_for("facilities.bed", bed_id=bed.id),
+    )
+
+
+@bp.post("/beds/<int:bed_id>/release-hold")
+@policy.roles_required(Role.facility_manager)
+def release_hold(bed_id):
+    bed = _bed(bed_id, manage=True)
+    return _apply(ActionForm(), lambda: services.release_hold(current_user, bed),
+                  _l("The hold on bed %(code)s was released.", code=bed.code),
+                  url_for("facilities.bed", bed_id=bed.id))
+
+
+@bp.route("/facilities/<int:facility_id>/rooms", methods=["GET", "POST"])
+@policy.roles_required(*STAFF)
+def rooms(facility_id):
+    """Rooms and beds of a facility; its managers add rooms and beds here."""
+    facility = _facility(facility_id)
+    can_manage = policy.can_manage_facility(current_user, facility.id)
+    room_choices = [(r.id, r.code) for r in facility.rooms]
+    room_form, beds_form, bed_form = RoomForm(prefix="room"), BedsForm(prefix="beds"), BedForm(prefix="bed")
+    beds_form.room_id.choices = room_choices
+    bed_form.room_id.choices = [(0, "—")] + room_choices
+    if request.method == "POST":
+        policy.require(can_manage)
+        back = url_for("facilities.rooms", facility_id=facility.id)
+        which = request.form.get("which")
+        if which == "room":
+            return _apply(room_form, lambda: services.create_room(
+                current_user, facility, code=room_form.code.data, floor=room_form.floor.data),
+                _l("Room added."), back)
+        if which == "beds":
+            return _apply(beds_form, lambda: services.bulk_create_beds(
+                current_user, facility, room=_room_of(facility, beds_form.room_id.data), count=beds_form.count.data,
+                care_type=CareType(beds_form.care_type.data), kind=BedKind(beds_form.kind.data)),
+                _l("Beds added."), back)
+        if which == "bed":
+            return _apply(bed_form, lambda: services.create_bed(
+                current_user, facility, code=bed_form.code.data, care_type=CareType(bed_form.care_type.data),
+                kind=BedKind(bed_form.kind.data),
+                room=_room_of(facility, bed_form.room_id.data) if bed_form.room_id.data else None),
+                _l("Bed added."), back)
+        abort(400)
+    counts = queries.beds_per_room(facility.id)
+    return render_template("facilities/rooms.html", facility=facility, can_manage=can_manage, counts=counts,
+                           room_form=room_form, beds_form=beds_form, bed_form=bed_form)
+
+
+def _room_of(facility, room_id) -> Room:
+    room = db.session.get(Room, room_id)
+    if room is None or room.facility_id != facility.id:
+        raise services.InvalidInput(_l("That room belongs to another facility."))
+    return room
+
+
+@bp.get("/facilities/<int:facility_id>/census")
+@policy.roles_required(*STAFF)
+def census(facility_id):
+    facility = _facility(facility_id)
+    try:
+        on = date.fromisoformat(request.args["on"]) if request.args.get("on") else local_today()
+    except ValueError:
+        flash(_l("Please enter a date as YYYY-MM-DD."), "error")
+        on = local_today()
+    if on > local_today():
+        flash(_l("The census is for today or a past day."), "error")
+        on = local_today()
+    data = queries.census([facility.id], on, with_residents=policy.can_see_residents(current_user, facility.id))
+    return render_template("facilities/census.html", facility=facility, census=data)

@@ -1,0 +1,328 @@
+"""Bed-side commands. Each takes the acting user first, checks the domain rules, changes the
+models, writes an audit event and flushes; the caller (a request, a CLI command, a job)
+commits once, or rolls everything back when a DomainError is raised.
+"""
+
+import re
+from datetime import date, datetime
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from eldercare import audit, labels
+from eldercare.errors import DomainError, InvalidInput
+from eldercare.extensions import db
+from eldercare.facilities import queries
+from eldercare.facilities.models import (
+    Away,
+    Bed,
+    BedHold,
+    BedKind,
+    BedState,
+    CareType,
+    EndReason,
+    Facility,
+    Room,
+    Stay,
+)
+from eldercare.models import claim, utcnow
+from eldercare.timekeeping import local_today
+
+MAX_BEDS_PER_BATCH = 200
+
+
+class BedNotAvailable(DomainError):
+    """The bed is not in the state the action needs (occupied, on hold, out of service...)."""
+
+
+class ElderAlreadyStaying(DomainError):
+    pass
+
+
+class StaysWouldOverlap(DomainError):
+    pass
+
+
+class StayAlreadyEnded(DomainError):
+    pass
+
+
+class InvalidDate(InvalidInput):
+    pass
+
+
+class DuplicateCode(InvalidInput):
+    pass
+
+
+def _bed_fields(bed: Bed) -> dict:
+    return {
+        "code": bed.code,
+        "care_type": bed.care_type.value,
+        "kind": bed.kind.value,
+        "open_to_public": bed.open_to_public,
+        "out_of_service": bed.out_of_service,
+        "needs_cleaning": bed.needs_cleaning,
+    }
+
+
+def _stay_fields(stay: Stay) -> dict:
+    return {
+        "bed_id": stay.bed_id,
+        "elder_id": stay.elder_id,
+        "start_on": stay.start_on.isoformat(),
+        "end_on": stay.end_on.isoformat() if stay.end_on else None,
+        "end_reason": stay.end_reason.value if stay.end_reason else None,
+        "away": stay.away.value if stay.away else None,
+    }
+
+
+def _require_state(bed: Bed, *allowed: BedState) -> BedState:
+    state = queries.state_of(bed.id)
+    if state not in allowed:
+        raise BedNotAvailable(
+            _l("Bed %(code)s is %(state)s now; this needs a bed that is %(allowed)s.",
+               code=bed.code, state=labels.BED_STATE[state],
+               allowed=" / ".join(str(labels.BED_STATE[s]) for s in allowed))
+        )
+    return state
+
+
+def _require_past_or_today(day: date, what) -> None:
+    if day > local_today():
+        raise InvalidDate(_l("The %(what)s date cannot be in the future.", what=what))
+
+
+def _require_no_later_stay(bed: Bed, elder, on: date) -> None:
+    """A backdated start must not overlap a stay that ended after it, in the bed or of the elder."""
+    for column, subject, message in (
+        (Stay.bed_id, bed.id, _l("Bed %(code)s was occupied until %(until)s; choose a later date.")),
+        (Stay.elder_id, elder.id, _l("This elder stayed elsewhere until %(until)s; choose a later date.")),
+    ):
+        until = db.session.scalar(
+            select(Stay.end_on).where(column == subject, Stay.end_on > on).order_by(Stay.end_on.desc()).limit(1)
+        )
+        if until is not None:
+            raise StaysWouldOverlap(message % {"code": bed.code, "until": format_date(until)})
+
+
+def _flush_stay_change() -> None:
+    """Flush; the partial unique indexes are the last guard against two open stays."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise BedNotAvailable(_l("Someone else changed this bed at the same moment; please try again.")) from error
+
+
+def admit(actor, bed: Bed, elder, *, on: date) -> Stay:
+    _require_past_or_today(on, _l("admission"))
+    claim(db.session, elder)
+    claim(db.session, bed)
+    _require_state(bed, BedState.vacant)
+    if db.session.scalar(select(exists().where(Stay.elder_id == elder.id, Stay.end_on.is_(None)))):
+        raise ElderAlreadyStaying(_l("%(name)s already has a bed; discharge or transfer instead.", name=elder.name))
+    _require_no_later_stay(bed, elder, on)
+    stay = Stay(elder_id=elder.id, bed_id=bed.id, start_on=on)
+    db.session.add(stay)
+    _flush_stay_change()
+    audit.record(actor, "stay.admit", stay, facility_id=bed.facility_id, after=_stay_fields(stay))
+    return stay
+
+
+def _claim_open_stay(stay: Stay) -> None:
+    claim(db.session, stay.elder)
+    claim(db.session, stay.bed)
+    db.session.refresh(stay)
+    if stay.end_on is not None:
+        raise StayAlreadyEnded(_l("This stay already ended on %(day)s.", day=format_date(stay.end_on)))
+
+
+def _end_stay(stay: Stay, on: date, reason: EndReason) -> None:
+    _require_past_or_today(on, _l("discharge"))
+    if on < stay.start_on:
+        raise InvalidDate(
+            _l("The discharge date cannot be before the admission date (%(day)s).", day=format_date(stay.start_on))
+        )
+    stay.end_on = on
+    stay.end_reason = reason
+    stay.away = None
+    stay.bed.needs_cleaning = True
+
+
+def discharge(actor, stay: Stay, *, on: date, reason: EndReason = EndReason.discharged) -> Stay:
+    if reason == EndReason.transferred:
+        raise InvalidInput(_l("Use the transfer action to move an elder to another bed."))
+    _claim_open_stay(stay)
+    before = _stay_fields(stay)
+    _end_stay(stay, on, reason)
+    db.session.flush()
+    audit.record(actor, "stay.discharge", stay, facility_id=stay.bed.facility_id, before=before,
+                 after=_stay_fields(stay))
+    return stay
+
+
+def transfer(actor, stay: Stay, to_bed: Bed, *, on: date) -> Stay:
+    """Move the elder to another bed of the same facility: the old stay ends and the new one
+    starts on the same day, in one transaction."""
+    if to_bed.id == stay.bed_id:
+        raise InvalidInput(_l("Choose a different bed to transfer to."))
+    if to_bed.facility_id != stay.bed.facility_id:
+        raise InvalidInput(_l("A transfer stays within one facility; discharge and admit to move elsewhere."))
+    claim(db.session, stay.elder)
+    for bed in sorted((stay.bed, to_bed), key=lambda b: b.id):
+        claim(db.session, bed)
+    db.session.refresh(stay)
+    if stay.end_on is not None:
+        raise StayAlreadyEnded(_l("This stay already ended on %(day)s.", day=format_date(stay.end_on)))
+    _require_state(to_bed, BedState.vacant)
+    before = _stay_fields(stay)
+    _end_stay(stay, on, EndReason.transferred)
+    db.session.flush()
+    _require_no_later_stay(to_bed, stay.elder, on)
+    new_stay = Stay(elder_id=stay.elder_id, bed_id=to_bed.id, start_on=on)
+    db.session.add(new_stay)
+    _flush_stay_change()
+    audit.record(actor, "stay.transfer", new_stay, facility_id=to_bed.facility_id,
+                 before=before, after=_stay_fields(new_stay))
+    return new_stay
+
+
+def set_away(actor, stay: Stay, away: Away | None) -> Stay:
+    """Mark a resident on leave or in hospital (the bed stays theirs), or back (away=None)."""
+    _claim_open_stay(stay)
+    if stay.away == away:
+        raise InvalidInput(_l("Nothing to change."))
+    before = _stay_fields(stay)
+    stay.away = away
+    db.session.flush()
+    audit.record(actor, "stay.away", stay, facility_id=stay.bed.facility_id, before=before,
+                 after=_stay_fields(stay))
+    return stay
+
+
+def _change_bed(actor, bed: Bed, action: str, allowed: tuple[BedState, ...], change) -> Bed:
+    claim(db.session, bed)
+    _require_state(bed, *allowed)
+    before = _bed_fields(bed)
+    change(bed)
+    db.session.flush()
+    audit.record(actor, action, bed, facility_id=bed.facility_id, before=before, after=_bed_fields(bed))
+    return bed
+
+
+def mark_cleaned(actor, bed: Bed) -> Bed:
+    return _change_bed(actor, bed, "bed.cleaned", (BedState.needs_cleaning,),
+                       lambda b: setattr(b, "needs_cleaning", False))
+
+
+def take_out_of_service(actor, bed: Bed) -> Bed:
+    return _change_bed(actor, bed, "bed.out_of_service", (BedState.vacant, BedState.needs_cleaning),
+                       lambda b: setattr(b, "out_of_service", True))
+
+
+def return_to_service(actor, bed: Bed) -> Bed:
+    return _change_bed(actor, bed, "bed.return_to_service", (BedState.out_of_service,),
+                       lambda b: setattr(b, "out_of_service", False))
+
+
+def change_care_type(actor, bed: Bed, care_type: CareType) -> Bed:
+    if bed.care_type == care_type:
+        raise InvalidInput(_l("Bed %(code)s is already of this care type.", code=bed.code))
+    return _change_bed(actor, bed, "bed.care_type", tuple(BedState),
+                       lambda b: setattr(b, "care_type", care_type))
+
+
+def place_hold(actor, bed: Bed, *, until: datetime, note: str = "") -> BedHold:
+    """Keep a vacant bed for someone until `until` (UTC); an expired hold is released first."""
+    if until <= utcnow():
+        raise InvalidDate(_l("A hold must end in the future."))
+    claim(db.session, bed)
+    stale = queries.active_hold_of(bed.id)
+    if stale is not None and stale.expires_at <= utcnow():
+        stale.released_at = utcnow()
+        db.session.flush()
+    _require_state(bed, BedState.vacant)
+    hold = BedHold(bed_id=bed.id, expires_at=until, note=note)
+    db.session.add(hold)
+    _flush_stay_change()
+    audit.record(actor, "bed.hold", hold, facility_id=bed.facility_id,
+                 after={"bed_id": bed.id, "expires_at": until.isoformat(), "note": note})
+    return hold
+
+
+def release_hold(actor, bed: Bed) -> BedHold:
+    claim(db.session, bed)
+    hold = queries.active_hold_of(bed.id)
+    if hold is None:
+        raise BedNotAvailable(_l("Bed %(code)s is not on hold.", code=bed.code))
+    hold.released_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "bed.release_hold", hold, facility_id=bed.facility_id,
+                 after={"bed_id": bed.id, "released_at": hold.released_at.isoformat()})
+    return hold
+
+
+def create_room(actor, facility: Facility, *, code: str, floor: int | None = None) -> Room:
+    code = code.strip()
+    if not code:
+        raise InvalidInput(_l("A room needs a code."))
+    if db.session.scalar(select(exists().where(Room.facility_id == facility.id, Room.code == code))):
+        raise DuplicateCode(_l("Room %(code)s already exists in this facility.", code=code))
+    room = Room(facility_id=facility.id, code=code, floor=floor)
+    db.session.add(room)
+    db.session.flush()
+    audit.record(actor, "room.create", room, facility_id=facility.id, after={"code": code, "floor": floor})
+    return room
+
+
+def _check_kind(facility: Facility, kind: BedKind) -> None:
+    if kind == BedKind.institution and not facility.is_institution:
+        raise InvalidInput(
+            _l("A community meal point or mutual-aid point has day-care or family care beds, not institution beds.")
+        )
+
+
+def create_bed(actor, facility: Facility, *, code: str, care_type: CareType,
+               kind: BedKind = BedKind.institution, room: Room | None = None) -> Bed:
+    code = code.strip()
+    if not code:
+        raise InvalidInput(_l("A bed needs a code."))
+    _check_kind(facility, kind)
+    if db.session.scalar(select(exists().where(Bed.facility_id == facility.id, Bed.code == code))):
+        raise DuplicateCode(_l("Bed code %(code)s is already used in this facility.", code=code))
+    return _add_beds(actor, facility, room, [code], care_type, kind)[0]
+
+
+def bulk_create_beds(actor, facility: Facility, *, room: Room, count: int, care_type: CareType,
+                     kind: BedKind = BedKind.institution) -> list[Bed]:
+    """Add `count` beds to a room, numbered on from the room's highest bed: 3-01, 3-02, ..."""
+    if not 1 <= count <= MAX_BEDS_PER_BATCH:
+        raise InvalidInput(_l("Add between 1 and %(max)s beds at a time.", max=MAX_BEDS_PER_BATCH))
+    if room.facility_id != facility.id:
+        raise InvalidInput(_l("That room belongs to another facility."))
+    _check_kind(facility, kind)
+    taken = set(db.session.scalars(select(Bed.code).where(Bed.facility_id == facility.id)))
+    pattern = re.compile(rf"^{re.escape(room.code)}-(\d+)$")
+    number = max((int(m.group(1)) for c in taken if (m := pattern.match(c))), default=0)
+    codes = []
+    while len(codes) < count:
+        number += 1
+        code = f"{room.code}-{number:02d}"
+        if code not in taken:
+            codes.append(code)
+    return _add_beds(actor, facility, room, codes, care_type, kind)
+
+
+def _add_beds(actor, facility, room, codes, care_type, kind) -> list[Bed]:
+    beds = [Bed(facility_id=facility.id, room_id=room.id if room else None, code=code,
+                care_type=care_type, kind=kind) for code in codes]
+    db.session.add_all(beds)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise DuplicateCode(_l("Another bed with one of these codes was added at the same moment.")) from error
+    for bed in beds:
+        audit.record(actor, "bed.create", bed, facility_id=facility.id, after=_bed_fields(bed))
+    return beds

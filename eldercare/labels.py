@@ -1,0 +1,78 @@
+"""The words users see for each coded value, in one place for pages, forms and reports."""
+
+from flask_babel import lazy_gettext as _l
+
+from eldercare.auth.models import Role
+from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType, Ownership
+from eldercare.placements.models import AbilityLevel, Category, Sex
+
+BED_STATE = {
+    BedState.vacant: _l("vacant"),
+    BedState.on_hold: _l("on hold"),
+    BedState.occupied: _l("occupied"),
+    BedState.on_leave: _l("on leave"),
+    BedState.in_hospital: _l("in hospital"),
+    BedState.needs_cleaning: _l("needs cleaning"),
+    BedState.out_of_service: _l("out of service"),
+}
+CARE_TYPE = {CareType.nursing: _l("nursing-type"), CareType.ordinary: _l("ordinary")}
+BED_KIND = {
+    BedKind.institution: _l("institution bed"),
+    BedKind.day_care: _l("day-care bed"),
+    BedKind.family_care: _l("family care bed"),
+}
+FACILITY_TYPE = {
+    FacilityType.public_home: _l("public nursing home"),
+    FacilityType.private_home: _l("private nursing home"),
+    FacilityType.regional_center: _l("regional elderly-care centre"),
+    FacilityType.street_center: _l("street comprehensive care centre"),
+    FacilityType.embedded_home: _l("community-embedded home"),
+    FacilityType.meal_point: _l("community meal point"),
+    FacilityType.mutual_aid: _l("mutual-aid point"),
+}
+OWNERSHIP = {
+    Ownership.public: _l("public, publicly run"),
+    Ownership.public_private: _l("public, privately run"),
+    Ownership.private: _l("private"),
+}
+AWAY = {Away.leave: _l("on leave"), Away.hospital: _l("in hospital")}
+END_REASON = {
+    EndReason.discharged: _l("discharged"),
+    EndReason.transferred: _l("transferred"),
+    EndReason.deceased: _l("deceased"),
+    EndReason.other: _l("other"),
+}
+CATEGORY = {
+    Category.tekun: _l("extremely poor, state-supported (tekun)"),
+    Category.dibao: _l("minimum living allowance (dibao)"),
+    Category.dibao_edge: _l("near dibao"),
+    Category.expense_hardship: _l("expense hardship"),
+    Category.general: _l("general"),
+}
+ABILITY_LEVEL = {
+    AbilityLevel.intact: _l("intact"),
+    AbilityLevel.mild: _l("mildly disabled"),
+    AbilityLevel.moderate: _l("moderately disabled"),
+    AbilityLevel.severe: _l("severely disabled"),
+    AbilityLevel.complete: _l("completely disabled"),
+}
+SEX = {Sex.male: _l("male"), Sex.female: _l("female")}
+ROLE = {
+    Role.bureau_admin: _l("bureau administrator"),
+    Role.bureau_staff: _l("bureau staff"),
+    Role.facility_manager: _l("facility manager"),
+    Role.family: _l("family"),
+}
+
+
+def choices(mapping) -> list[tuple[str, object]]:
+    """(value, label) pairs for a form's select field."""
+    return [(key.value, label) for key, label in mapping.items()]
+
+
+def of(mapping, value):
+    """The label of a stored value (an enum member or its string)."""
+    for key, label in mapping.items():
+        if key == value:
+            return label
+    return value

@@ -1,0 +1,3 @@
+from eldercare import create_app
+
+app = create_app()
