@@ -1,0 +1,120 @@
+"""Fixtures: one schema per test session, made by the migrations (never create_all), and
+every table emptied between tests. The same suite runs on SQLite (default) and on
+PostgreSQL when TEST_DATABASE_URL is set."""
+
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from eldercare import create_app
+from eldercare.auth.models import Role
+from eldercare.extensions import db as _db
+from eldercare.extensions import limiter
+from tests import factories
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def _app(database_url):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        _db.session.remove()
+    return app
+
+
+def _empty_tables():
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_app):
+    with _app.app_context():
+        limiter.reset()
+        yield _app
+        _db.session.rollback()
+        _db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def town(db):
+    return factories.town()
+
+
+@pytest.fixture
+def facility(db, town):
+    return factories.facility(town)
+
+
+@pytest.fixture
+def bureau_admin(db):
+    return factories.user("admin1", Role.bureau_admin)
+
+
+@pytest.fixture
+def bureau_staff(db):
+    return factories.user("staff1", Role.bureau_staff)
+
+
+@pytest.fixture
+def manager(db, facility):
+    return factories.user("manager1", Role.facility_manager, facilities=[facility])
+
+
+@pytest.fixture
+def family(db):
+    return factories.user("family1", Role.family)
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client) -> str:
+    """The token a browser would find on the page it is on (login page, or home once logged in)."""
+    page = client.get("/login", follow_redirects=True).get_data(as_text=True)
+    return CSRF_META.search(page).group(1)
+
+
+def login(client, user, password=factories.PASSWORD):
+    response = client.post("/login", data={"username": user.username, "password": password,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def post(client, url, data=None, **kwargs):
+    """POST a form the way a browser does, with the CSRF token of the current session."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)

@@ -1,0 +1,67 @@
+"""Small builders for test data; each flushes and returns the model."""
+
+import itertools
+from datetime import date
+
+from eldercare.auth.models import Role, User
+from eldercare.extensions import db
+from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Ownership, Room, Town, TownKind
+from eldercare.identity import check_character
+from eldercare.placements.models import Category, Elder, Sex
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+def town(name="如城街道", code="320682001"):
+    t = Town(name=name, code=code, kind=TownKind.street)
+    db.session.add(t)
+    db.session.flush()
+    return t
+
+
+def facility(town, name=None, type=FacilityType.private_home, **fields):
+    f = Facility(name=name or f"测试养老院{next(_seq)}", type=type, town_id=town.id,
+                 ownership=Ownership.private, **fields)
+    db.session.add(f)
+    db.session.flush()
+    return f
+
+
+def room(facility, code="101"):
+    r = Room(facility_id=facility.id, code=code)
+    db.session.add(r)
+    db.session.flush()
+    return r
+
+
+def bed(facility, code=None, care_type=CareType.nursing, room=None, kind=BedKind.institution, **fields):
+    b = Bed(facility_id=facility.id, room_id=room.id if room else None, code=code or f"B{next(_seq)}",
+            care_type=care_type, kind=kind, **fields)
+    db.session.add(b)
+    db.session.flush()
+    return b
+
+
+def id_number(birth=date(1940, 5, 17), male=True) -> str:
+    n = next(_seq) % 500
+    first17 = f"320682{birth:%Y%m%d}{n * 2 + (1 if male else 0):03d}"
+    return first17 + check_character(first17)
+
+
+def elder(name=None, category=Category.general, birth=date(1940, 5, 17), **fields):
+    number = id_number(birth)
+    e = Elder(name=name or f"老人{next(_seq)}", id_number=number, birth_on=birth, sex=Sex.male,
+              category=category, **fields)
+    db.session.add(e)
+    db.session.flush()
+    return e
+
+
+def user(username, role, facilities=(), password=PASSWORD):
+    u = User(username=username, role=role, full_name=username)
+    u.set_password(password)
+    u.facilities = list(facilities)
+    db.session.add(u)
+    db.session.commit()
+    return u

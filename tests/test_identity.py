@@ -1,0 +1,39 @@
+from datetime import date
+
+import pytest
+
+from eldercare.identity import InvalidIdNumber, mask_id_number, parse_id_number
+
+
+@pytest.mark.parametrize("number", ["11010519491231002X", "34052419800101001X", "11010519491231002x"])
+def test_valid_numbers_from_the_standard(app, number):
+    assert parse_id_number(number).value == number.upper()
+
+
+def test_birth_date_and_sex_are_derived(app):
+    parsed = parse_id_number("11010519491231002X")
+    assert parsed.birth_on == date(1949, 12, 31)
+    assert parsed.sex == "female"  # sequence 002: even
+    assert parsed.area_code == "110105"
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["340524198001010013", "3405241980010100", "34052419800101001XX", "3405241980A101001X", "340524198002300010",
+     "", "X40524198001010013"],
+)
+def test_invalid_numbers_are_refused(app, number):
+    with pytest.raises(InvalidIdNumber):
+        parse_id_number(number)
+
+
+def test_unknown_area_code_is_accepted(app):
+    # 999999 is no area code; codes change yearly, so the check is the checksum only.
+    from eldercare.identity import check_character
+
+    first17 = "99999919500101001"
+    assert parse_id_number(first17 + check_character(first17)).area_code == "999999"
+
+
+def test_mask_keeps_first_six_and_last_four():
+    assert mask_id_number("11010519491231002X") == "110105********002X"
