@@ -3,12 +3,13 @@
 import os
 
 from flask import Flask, has_request_context, render_template, request, session
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS, BASE_DIR
+from config import BASE_DIR, CONFIGS
 
 
 def create_app(config=None, **overrides) -> Flask:
@@ -118,9 +119,10 @@ def register_template_helpers(app: Flask) -> None:
     from eldercare.auth import policy
     from eldercare.identity import mask_id_number
 
-    @app.context_processor
-    def inject():
-        return {"labels": labels, "policy": policy, "languages": app.config["LANGUAGES"]}
+    app.jinja_env.globals.update(
+        labels=labels, policy=policy, languages=app.config["LANGUAGES"], get_locale=get_locale,
+        format_date=format_date, format_datetime=format_datetime,
+    )
 
     app.jinja_env.filters["masked"] = mask_id_number
 

@@ -1,6 +1,7 @@
 """The words users see for each coded value, in one place for pages, forms and reports."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from eldercare.auth.models import Role
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType, Ownership
@@ -65,9 +66,9 @@ ROLE = {
 }
 
 
-def choices(mapping) -> list[tuple[str, object]]:
-    """(value, label) pairs for a form's select field."""
-    return [(key.value, label) for key, label in mapping.items()]
+def choices(mapping, exclude=()) -> list[SelectChoice]:
+    """The options of a form's select field, in the mapping's order."""
+    return [SelectChoice(key.value, label) for key, label in mapping.items() if key not in exclude]
 
 
 def of(mapping, value):

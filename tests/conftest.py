@@ -6,6 +6,8 @@ import os
 import re
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -21,9 +23,23 @@ def database_url(tmp_path_factory):
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+class Client(FlaskClient):
+    """Each request starts with an empty `g`, as it would in its own application context.
+
+    Tests keep one application context open for the factories, and Flask reuses it for
+    the client's requests; without this, per-request caches kept in `g` (the CSRF token,
+    the logged-in user) would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _app(database_url):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = Client
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             with _db.engine.begin() as conn:

@@ -3,7 +3,7 @@
 import itertools
 from datetime import date
 
-from eldercare.auth.models import Role, User
+from eldercare.auth.models import User
 from eldercare.extensions import db
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Ownership, Room, Town, TownKind
 from eldercare.identity import check_character

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -164,7 +164,8 @@ def test_bulk_create_gives_distinct_codes_continuing_the_room(db, manager, facil
     db.session.commit()
     assert [b.code for b in beds] == [f"3-{n:02d}" for n in range(2, 12)]
     assert all(b.care_type == CareType.nursing for b in beds)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "bed.create")) == 10
+    created = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "bed.create")
+    assert db.session.scalar(created) == 10
 
 
 @pytest.mark.parametrize("count", [0, -1, 201])

@@ -4,7 +4,6 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from eldercare import labels
-from eldercare.auth.models import Role
 
 
 class LoginForm(FlaskForm):
@@ -23,6 +22,3 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=labels.choices(labels.ROLE))
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=128)])
     facility_ids = SelectMultipleField(_l("Facilities managed"), coerce=int, validate_choice=True)
-
-    def validate_role(self, field):
-        field.data = Role(field.data)

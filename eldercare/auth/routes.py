@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from eldercare.auth import policy, services
 from eldercare.auth.forms import LoginForm, UserForm
@@ -66,12 +67,13 @@ def set_language(code):
 @policy.roles_required(Role.bureau_admin)
 def users():
     form = UserForm()
-    form.facility_ids.choices = [(f.id, f.name) for f in db.session.scalars(select(Facility).order_by(Facility.name))]
+    facilities = db.session.scalars(select(Facility).order_by(Facility.name))
+    form.facility_ids.choices = [SelectChoice(f.id, f.name) for f in facilities]
     if form.validate_on_submit():
         try:
             services.create_user(
                 current_user, username=form.username.data.strip(), full_name=form.full_name.data.strip(),
-                role=form.role.data, password=form.password.data, phone=form.phone.data,
+                role=Role(form.role.data), password=form.password.data, phone=form.phone.data,
                 facility_ids=form.facility_ids.data,
             )
             db.session.commit()

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from eldercare import labels
@@ -24,7 +25,7 @@ class DischargeForm(FlaskForm):
     on = DateField(_l("Discharge date"), validators=[DataRequired()])
     reason = SelectField(
         _l("Reason"),
-        choices=[(r.value, label) for r, label in labels.END_REASON.items() if r != EndReason.transferred],
+        choices=labels.choices(labels.END_REASON, exclude={EndReason.transferred}),
     )
 
 
@@ -35,7 +36,7 @@ class TransferForm(FlaskForm):
 
 class AwayForm(FlaskForm):
     away = SelectField(_l("Where is the resident?"),
-                       choices=[("", _l("back in the bed"))] + labels.choices(labels.AWAY))
+                       choices=[SelectChoice("", _l("back in the bed")), *labels.choices(labels.AWAY)])
 
     def away_value(self):
         return Away(self.away.data) if self.away.data else None

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from eldercare import labels
 from eldercare.auth import policy
@@ -45,6 +46,10 @@ def _bed(bed_id: int, *, manage: bool = False) -> Bed:
     bed = db.get_or_404(Bed, bed_id)
     _facility(bed.facility_id, manage=manage)
     return bed
+
+
+def bed_choices(beds) -> list[SelectChoice]:
+    return [SelectChoice(b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}") for b in beds]
 
 
 def _form_errors(form) -> str:
@@ -113,9 +118,7 @@ def admit(facility_id):
     facility = _facility(facility_id, manage=True)
     form = AdmitForm()
     vacant = queries.vacant_beds(facility.id)
-    form.bed_id.choices = [
-        (b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}") for b in vacant
-    ]
+    form.bed_id.choices = bed_choices(vacant)
     if request.method == "GET":
         form.on.data = local_today()
         form.bed_id.data = request.args.get("bed_id", type=int)
@@ -147,10 +150,7 @@ def bed(bed_id):
     with_residents = policy.can_see_residents(current_user, bed.facility_id)
     stay = queries.open_stay_of(bed.id)
     transfer_form = TransferForm(on=local_today())
-    transfer_form.to_bed_id.choices = [
-        (b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}")
-        for b in queries.vacant_beds(bed.facility_id)
-    ]
+    transfer_form.to_bed_id.choices = bed_choices(queries.vacant_beds(bed.facility_id))
     return render_template(
         "facilities/bed.html", bed=bed, state=queries.state_of(bed.id), stay=stay if with_residents else None,
         occupied_since=stay.start_on if stay else None, hold=queries.active_hold_of(bed.id),
@@ -185,7 +185,7 @@ def discharge(bed_id):
 def transfer(bed_id):
     bed = _bed(bed_id, manage=True)
     form = TransferForm()
-    form.to_bed_id.choices = [(b["id"], b["code"]) for b in queries.vacant_beds(bed.facility_id)]
+    form.to_bed_id.choices = bed_choices(queries.vacant_beds(bed.facility_id))
     return _apply(
         form,
         lambda: services.transfer(current_user, _open_stay(bed), db.session.get(Bed, form.to_bed_id.data),
@@ -266,10 +266,10 @@ def rooms(facility_id):
     """Rooms and beds of a facility; its managers add rooms and beds here."""
     facility = _facility(facility_id)
     can_manage = policy.can_manage_facility(current_user, facility.id)
-    room_choices = [(r.id, r.code) for r in facility.rooms]
+    room_choices = [SelectChoice(r.id, r.code) for r in facility.rooms]
     room_form, beds_form, bed_form = RoomForm(prefix="room"), BedsForm(prefix="beds"), BedForm(prefix="bed")
     beds_form.room_id.choices = room_choices
-    bed_form.room_id.choices = [(0, "—")] + room_choices
+    bed_form.room_id.choices = [SelectChoice(0, "—"), *room_choices]
     if request.method == "POST":
         policy.require(can_manage)
         back = url_for("facilities.rooms", facility_id=facility.id)

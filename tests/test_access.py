@@ -1,0 +1,92 @@
+"""Walk every route as every role and check the answer: allowed, 403, or off to the login page.
+
+A new route fails this test until it is added to ROUTES, so no page goes out unchecked."""
+
+import pytest
+
+from eldercare.auth.models import Role
+from eldercare.facilities.models import FacilityType
+from tests import factories
+from tests.conftest import csrf_token, login
+
+ROLES = ["anonymous", "bureau_admin", "bureau_staff", "manager", "other_manager", "family"]
+EVERYONE = set(ROLES) - {"anonymous"}
+STAFF = {"bureau_admin", "bureau_staff", "manager"}  # 'manager' manages the facility in the URL
+MANAGER = {"manager"}
+
+# endpoint -> (method, url template, roles allowed; public routes allow "anonymous")
+ROUTES = {
+    "auth.login": ("GET", "/login", set(ROLES)),
+    "auth.logout": ("POST", "/logout", EVERYONE),
+    "auth.set_language": ("POST", "/language/en", set(ROLES)),
+    "auth.users": ("GET", "/users", {"bureau_admin"}),
+    "facilities.home": ("GET", "/", EVERYONE),
+    "facilities.index": ("GET", "/facilities", STAFF | {"other_manager"}),
+    "facilities.board": ("GET", "/facilities/{facility}/board", STAFF),
+    "facilities.rooms": ("GET", "/facilities/{facility}/rooms", STAFF),
+    "facilities.census": ("GET", "/facilities/{facility}/census", STAFF),
+    "facilities.bed": ("GET", "/beds/{bed}", STAFF),
+    "facilities.admit": ("GET", "/facilities/{facility}/admit", MANAGER),
+    "facilities.discharge": ("POST", "/beds/{bed}/discharge", MANAGER),
+    "facilities.transfer": ("POST", "/beds/{bed}/transfer", MANAGER),
+    "facilities.away": ("POST", "/beds/{bed}/away", MANAGER),
+    "facilities.clean": ("POST", "/beds/{bed}/clean", MANAGER),
+    "facilities.out_of_service": ("POST", "/beds/{bed}/out-of-service", MANAGER),
+    "facilities.return_to_service": ("POST", "/beds/{bed}/return-to-service", MANAGER),
+    "facilities.care_type": ("POST", "/beds/{bed}/care-type", MANAGER),
+    "facilities.hold": ("POST", "/beds/{bed}/hold", MANAGER),
+    "facilities.release_hold": ("POST", "/beds/{bed}/release-hold", MANAGER),
+}
+# Routes whose POST side needs its own check (GET checked above).
+POSTS = {
+    "facilities.admit": ("/facilities/{facility}/admit", MANAGER),
+    "facilities.rooms": ("/facilities/{facility}/rooms", MANAGER),
+    "auth.users": ("/users", {"bureau_admin"}),
+}
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints == set(ROUTES)
+
+
+def answer(response) -> str:
+    if response.status_code == 403:
+        return "403"
+    if response.status_code == 302 and "/login?next=" in response.headers["Location"]:
+        return "login"  # Flask-Login's redirect for anonymous visitors
+    assert response.status_code < 500, response.status_code
+    return "allowed"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_answer_on_every_route(app, db, client, role, facility, town):
+    other = factories.facility(town, name="别的养老院", type=FacilityType.public_home)
+    bed = factories.bed(facility)
+    users = {
+        "bureau_admin": (Role.bureau_admin, []), "bureau_staff": (Role.bureau_staff, []),
+        "manager": (Role.facility_manager, [facility]), "other_manager": (Role.facility_manager, [other]),
+        "family": (Role.family, []),
+    }
+    if role != "anonymous":
+        kind, facilities = users[role]
+        login(client, factories.user(role, kind, facilities=facilities))
+    ids = {"facility": facility.id, "bed": bed.id}
+    wrong = []
+    checks = [(endpoint, method, url, allowed) for endpoint, (method, url, allowed) in ROUTES.items()]
+    checks += [(endpoint, "POST", url, allowed) for endpoint, (url, allowed) in POSTS.items()]
+    for endpoint, method, url, allowed in checks:
+        if endpoint == "auth.logout":
+            continue  # checked last: it ends the session
+        expected = "allowed" if role in allowed else ("login" if role == "anonymous" else "403")
+        url = url.format(**ids)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": csrf_token(client)})
+        got = answer(response)
+        if got != expected:
+            wrong.append(f"{method} {url}: expected {expected}, got {got} ({response.status_code})")
+    assert wrong == []
+    response = client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert answer(response) == ("login" if role == "anonymous" else "allowed")

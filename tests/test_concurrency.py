@@ -1,0 +1,83 @@
+"""Two managers acting on one bed (or one elder) at the same moment: exactly one wins.
+
+Real threads, each with its own application context and database connection, released
+together by a barrier; run on SQLite and on PostgreSQL like the rest of the suite."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from eldercare.errors import DomainError
+from eldercare.extensions import db
+from eldercare.facilities import services
+from eldercare.facilities.models import Bed, Stay
+from eldercare.placements.models import Elder
+from eldercare.timekeeping import local_today
+from tests import factories
+
+THREADS = 20
+
+
+def race(app, attempts):
+    """Run each attempt(bed/elder ids) in its own thread, all at once; return outcomes."""
+    barrier = threading.Barrier(len(attempts))
+    outcomes = []
+    lock = threading.Lock()
+
+    def run(attempt):
+        with app.app_context():
+            barrier.wait()
+            try:
+                attempt()
+                db.session.commit()
+                result = "ok"
+            except DomainError as error:
+                db.session.rollback()
+                result = str(error)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return outcomes
+
+
+def admit_attempt(manager_id, bed_id, elder_id):
+    def attempt():
+        from eldercare.auth.models import User
+
+        today = local_today()
+        services.admit(db.session.get(User, manager_id), db.session.get(Bed, bed_id), db.session.get(Elder, elder_id),
+                       on=today)
+    return attempt
+
+
+def test_twenty_managers_admit_into_one_bed(app, manager, facility):
+    bed = factories.bed(facility)
+    elders = [factories.elder() for _ in range(THREADS)]
+    db.session.commit()
+    outcomes = race(app, [admit_attempt(manager.id, bed.id, e.id) for e in elders])
+    assert outcomes.count("ok") == 1, outcomes
+    assert len(outcomes) == THREADS
+    assert all("Bed" in o or "bed" in o for o in outcomes if o != "ok")  # a clear message, not a crash
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Stay).where(Stay.bed_id == bed.id,
+                                                                          Stay.end_on.is_(None))) == 1
+
+
+def test_one_elder_admitted_into_twenty_beds_at_once(app, manager, facility):
+    beds = [factories.bed(facility) for _ in range(THREADS)]
+    elder = factories.elder(name="赵桂兰")
+    db.session.commit()
+    outcomes = race(app, [admit_attempt(manager.id, b.id, elder.id) for b in beds])
+    assert outcomes.count("ok") == 1, outcomes
+    assert all("赵桂兰" in o for o in outcomes if o != "ok")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Stay).where(Stay.elder_id == elder.id,
+                                                                          Stay.end_on.is_(None))) == 1
