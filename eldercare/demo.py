@@ -167,7 +167,7 @@ def _facility(plan: Plan, n: int, town: Town, rng) -> Facility:
         base = f"如皋市{PRIVATE_NAMES[n % len(PRIVATE_NAMES)]}{NAME_SUFFIX[plan.type]}"
         name = base if n < len(PRIVATE_NAMES) else f"{base}{town.name}{n // len(PRIVATE_NAMES) + 1}号院"
     elif plan.type == FacilityType.street_center:
-        name = f"{town.name}{NAME_SUFFIX[plan.type]}" + (f"（{round_no}）" if n >= 3 else "")
+        name = f"{town.name}{NAME_SUFFIX[plan.type]}" + (f"（{n // 3 + 1}）" if n >= 3 else "")
     else:
         suffix = NAME_SUFFIX[plan.type]
         name = f"{town.name}{suffix}" if n < 14 else f"{town.name}第{round_no}{suffix}"
@@ -274,7 +274,7 @@ def _stays(facility, plan, beds, town, tekun_quota, rng, today, used) -> tuple[i
         stay.setdefault("away", None)
         stay["elder_id"] = elder_id
     if stays:
-        db.session.execute(insert(Stay), stays)
+        db.session.execute(insert(Stay.__table__), stays)
     cleaning = [b["id"] for b in in_service[len(occupied):] if rng.random() < 0.08]
     if cleaning:
         db.session.execute(

@@ -45,7 +45,7 @@ def test_admit_refuses_occupied_and_out_of_service_beds(db, manager, facility, t
     with pytest.raises(services.BedNotAvailable):
         services.admit(manager, bed, factories.elder(), on=today)
     broken = factories.bed(facility, out_of_service=True)
-    with pytest.raises(services.BedNotAvailable, match="out of service"):
+    with pytest.raises(services.BedNotAvailable, match="out of service|停用"):
         services.admit(manager, broken, factories.elder(), on=today)
 
 
@@ -63,7 +63,7 @@ def test_admit_refuses_future_date(db, manager, facility, today):
 
 def test_discharge_before_admission_is_refused(db, manager, facility, today):
     stay = services.admit(manager, factories.bed(facility), factories.elder(), on=today - timedelta(days=3))
-    with pytest.raises(services.InvalidDate, match="before the admission date"):
+    with pytest.raises(services.InvalidDate, match="before the admission date|不能早于入住日期"):
         services.discharge(manager, stay, on=today - timedelta(days=4))
     assert stay.end_on is None
 
