@@ -34,6 +34,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
 
+    # A facility whose beds have not changed for this many days is flagged as stale.
+    STALE_AFTER_DAYS = int(os.environ.get("STALE_AFTER_DAYS", "14"))
+
     # Refuse the demo seed outside development and test.
     ALLOW_DEMO_SEED = True
 

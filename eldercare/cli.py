@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, users."""
+"""flask commands: seed-demo, users, snapshots, scheduler."""
 
 import click
 from flask import current_app
@@ -62,6 +62,56 @@ def create_user(username, role, full_name, facility_ids, password):
     click.echo(f"Created {username}.")
 
 
+@click.group("snapshots")
+def snapshots_group():
+    """Daily facility snapshots (the history behind the trends)."""
+
+
+@snapshots_group.command("record")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@with_appcontext
+def record_snapshots(day):
+    """Record one day's snapshots; a second run for the same day adds nothing."""
+    from eldercare.dashboard import snapshots
+
+    added = snapshots.record(day.date() if day else None)
+    db.session.commit()
+    click.echo(f"{added} snapshots recorded.")
+
+
+@snapshots_group.command("backfill")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Default: yesterday.")
+@with_appcontext
+def backfill_snapshots(start, end):
+    """Rebuild missing past snapshots from the stays history."""
+    from eldercare.dashboard import snapshots
+
+    with click.progressbar(length=1, label="days") as bar:
+        def progress(days):
+            bar.length = len(days)
+            for day in days:
+                yield day
+                bar.update(1)
+                db.session.commit()  # each day is done once done
+
+        added = snapshots.backfill(start.date(), end.date() if end else None, progress=progress)
+    db.session.commit()
+    click.echo(f"{added} snapshots recorded.")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the scheduled jobs (eldercare/jobs.py) in this process until stopped."""
+    from eldercare.jobs import run_scheduler
+
+    click.echo("Scheduler running; Ctrl-C stops it.")
+    run_scheduler()
+
+
 def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
+    app.cli.add_command(snapshots_group)
+    app.cli.add_command(scheduler)

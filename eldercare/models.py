@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import Enum, MetaData, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -25,6 +26,15 @@ def db_enum(cls) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def insert_ignoring_duplicates(session, model, rows: list[dict]) -> None:
+    """INSERT rows, silently skipping any that would break a unique key (ON CONFLICT DO NOTHING):
+    what makes a job idempotent when two processes run it for the same period."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(model.__table__).on_conflict_do_nothing(), rows)
 
 
 def claim(session, obj) -> None:

@@ -1,7 +1,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eldercare.auth.models import facility_manager
@@ -195,3 +195,21 @@ class BedHold(Base):
     released_at: Mapped[datetime | None]
 
     bed = relationship("Bed")
+
+
+class MealLog(Base):
+    """Meals a community meal point served on one day; one row per point and day."""
+
+    __tablename__ = "meal_log"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "day"),
+        CheckConstraint("meals >= 0 AND subsidised >= 0 AND subsidised <= meals", name="meal_counts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"))
+    day: Mapped[date] = mapped_column(index=True)
+    meals: Mapped[int]
+    subsidised: Mapped[int]  # of which subsidised; split by category below
+    subsidised_by_category: Mapped[dict] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -102,13 +102,20 @@ def board(facility_id: int, *, with_residents: bool, care_type=None, state=None)
     }
 
 
+def state_counts(*group_by, where=None):
+    """Bed counts by state, grouped by `group_by` columns: rows of (*group_by, state, n, changed),
+    changed being the latest bed change in the group. One query whatever the number of beds."""
+    query, state_col = _state_query(*group_by, func.count().label("n"), func.max(Bed.changed_at).label("changed"))
+    if where is not None:
+        query = query.where(where)
+    return db.session.execute(query.group_by(*group_by, state_col)).all()
+
+
 def facility_summaries(visible_clause) -> list[dict]:
     """Facilities with their bed counts by state: two grouped queries for any number of them."""
-    query, state_col = _state_query(Bed.facility_id, func.count().label("n"), func.max(Bed.changed_at).label("changed"))
-    query = query.group_by(Bed.facility_id, state_col)
     counts: dict[int, dict] = {}
     changed: dict[int, object] = {}
-    for row in db.session.execute(query):
+    for row in state_counts(Bed.facility_id):
         counts.setdefault(row.facility_id, empty_counts())[row.state] = row.n
         if row.facility_id not in changed or row.changed > changed[row.facility_id]:
             changed[row.facility_id] = row.changed

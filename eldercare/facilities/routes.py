@@ -79,6 +79,8 @@ def home():
         return redirect(url_for("facilities.board", facility_id=current_user.facilities[0].id))
     if current_user.role == Role.family:
         return render_template("facilities/family_home.html")
+    if current_user.is_bureau:
+        return redirect(url_for("dashboard.index"))
     return redirect(url_for("facilities.index"))
 
 

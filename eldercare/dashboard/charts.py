@@ -1,0 +1,83 @@
+"""Charts as SVG from pygal: the same markup in a page and in a PDF report.
+
+No JavaScript (pygal's tooltips script would come from a CDN); labels and values are
+printed on the chart instead, which also reads better for people who do not hover.
+"""
+
+import pygal
+from flask_babel import gettext as _
+from pygal.style import Style
+
+STYLE = Style(
+    font_family='"Noto Sans CJK SC", "Noto Sans SC", sans-serif',
+    background="white",
+    plot_background="white",
+    foreground="#1f2933",
+    foreground_strong="#102a43",
+    foreground_subtle="#9fb3c8",
+    colors=("#1864ab", "#2b8a3e", "#c2255c", "#f08c00"),
+    guide_stroke_color="#d9e2ec",
+    major_guide_stroke_color="#c92a2a",
+    major_guide_stroke_dasharray="6,3",
+    value_font_size=13,
+    label_font_size=14,
+    major_label_font_size=14,
+    legend_font_size=14,
+    title_font_size=16,
+)
+
+
+def _percent(value):
+    return f"{value * 100:.1f}%" if value is not None else "—"
+
+
+def _render(chart) -> str:
+    return chart.render(is_unicode=True, disable_xml_declaration=True)
+
+
+def town_ratios(ratio: dict) -> str:
+    """Each town's nursing-type share, with the target drawn as the one red guide line."""
+    towns = sorted(ratio["towns"], key=lambda t: t["name"])
+    target = ratio["target"]
+    ticks = sorted({0.0, 0.2, 0.4, 0.6, 0.8, 1.0, target})
+    chart = pygal.Bar(
+        js=[], style=STYLE, width=900, height=420, show_legend=False, print_values=True,
+        value_formatter=_percent, x_label_rotation=35, range=(0, 1), y_labels=ticks, y_labels_major=[target],
+        show_minor_y_labels=True, title=_("Nursing-type share by town; red line: target %(t)s", t=_percent(target)),
+        truncate_label=-1,
+    )
+    chart.x_labels = [t["name"] for t in towns]
+    chart.add(_("nursing-type share"), [
+        {"value": t["ratio"], "color": "#2b8a3e" if t["meets"] else "#c2255c"} if t["ratio"] is not None else None
+        for t in towns
+    ])
+    return _render(chart)
+
+
+def monthly_trend(trend: list[dict], target: float) -> str:
+    chart = pygal.Line(
+        js=[], style=STYLE, width=900, height=380, range=(0, 1), value_formatter=_percent,
+        y_labels=sorted({0.0, 0.2, 0.4, 0.6, 0.8, 1.0, target}), y_labels_major=[target], show_minor_y_labels=True,
+        x_label_rotation=35, legend_at_bottom=True, allow_interruptions=True,
+        title=_("City occupancy and nursing-type share by month"),
+    )
+    chart.x_labels = [m["month"] for m in trend]
+    chart.add(_("occupancy"), [m["occupancy"] for m in trend])
+    chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
+    return _render(chart)
+
+
+def occupancy_by_type(occupancy: dict, labels: dict) -> str:
+    """Stacked bars: occupied, vacant and other beds for each kind of institution."""
+    chart = pygal.StackedBar(
+        js=[], style=STYLE, width=900, height=380, print_values=False, legend_at_bottom=True,
+        x_label_rotation=20, title=_("Institution beds by state and type of facility"), truncate_label=-1,
+    )
+    types = list(occupancy["by_type"])
+    chart.x_labels = [str(labels[t]) for t in types]
+    rows = occupancy["by_type"]
+    chart.add(_("occupied"), [rows[t]["occupied_all"] for t in types])
+    chart.add(_("vacant"), [rows[t]["vacant"] for t in types])
+    chart.add(_("on hold / needs cleaning"), [rows[t]["on_hold"] + rows[t]["needs_cleaning"] for t in types])
+    chart.add(_("out of service"), [rows[t]["out_of_service"] for t in types])
+    return _render(chart)

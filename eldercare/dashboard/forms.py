@@ -1,0 +1,10 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField
+from wtforms.validators import DataRequired, NumberRange
+
+
+class TargetForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    percent = DecimalField(_l("Target nursing-type share (%)"), places=2,
+                           validators=[DataRequired(), NumberRange(1, 100)])

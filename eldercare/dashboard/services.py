@@ -1,0 +1,281 @@
+"""Every figure of the bureau's dashboard, as plain data.
+
+Pages, the JSON API and PDF reports call these functions and nothing else, so a number is the
+same wherever it is shown. Each function runs a fixed number of grouped queries, whatever the
+number of facilities or beds.
+"""
+
+import math
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from eldercare import audit
+from eldercare.dashboard.models import DEFAULT_TARGET, CareTarget
+from eldercare.errors import InvalidInput
+from eldercare.extensions import db
+from eldercare.facilities import queries
+from eldercare.facilities.models import (
+    INSTITUTION_TYPES,
+    OCCUPIED_STATES,
+    Bed,
+    BedKind,
+    BedState,
+    CareType,
+    Facility,
+    FacilityType,
+    MealLog,
+    Stay,
+    Town,
+)
+from eldercare.models import utcnow
+from eldercare.placements.models import AbilityLevel, Elder
+from eldercare.placements.reserve import Reserve, reserve_of, tekun_residents_by_facility
+from eldercare.timekeeping import local_today
+
+# Residents whose care needs weigh most when choosing where to add nursing-type beds.
+MOST_DISABLED = (AbilityLevel.severe, AbilityLevel.complete)
+
+
+def target_for(year: int) -> Decimal:
+    ratio = db.session.scalar(select(CareTarget.ratio).where(CareTarget.year == year))
+    return Decimal(ratio) if ratio is not None else DEFAULT_TARGET
+
+
+def set_target(actor, year: int, ratio: Decimal) -> CareTarget:
+    if not Decimal("0.01") <= ratio <= 1:
+        raise InvalidInput(_l("A target is a share between 1% and 100%."))
+    target = db.session.get(CareTarget, year)
+    before = {"ratio": str(target.ratio)} if target else None
+    if target is None:
+        target = CareTarget(year=year, ratio=ratio)
+        db.session.add(target)
+    target.ratio, target.changed_at, target.changed_by_id = ratio, utcnow(), actor.id
+    db.session.flush()
+    audit.record(actor, "care_target.set", target, before=before, after={"ratio": str(ratio)})
+    return target
+
+
+def ratio_figures(nursing: int, total: int, out_of_service: int, target: Decimal) -> dict:
+    """Ratio, shortfall and verdict for one scope (domain.md section 2).
+
+    Shortfall: the fewest ordinary beds to convert, ceil(target * total - nursing), at least 0;
+    computed in exact decimals so a target met exactly shows no shortfall.
+    """
+    needed = target * total
+    return {
+        "nursing": nursing,
+        "ordinary": total - nursing,
+        "total": total,
+        "out_of_service": out_of_service,
+        "ratio": nursing / total if total else None,
+        "target": float(target),
+        "shortfall": max(0, math.ceil(needed - nursing)),
+        "meets": nursing >= needed if total else None,
+    }
+
+
+def _institution_beds():
+    """(facility_id, care_type, beds, out of service) for beds that enter the ratio."""
+    return db.session.execute(
+        select(Bed.facility_id, Bed.care_type, func.count(), func.count().filter(Bed.out_of_service))
+        .join(Facility, Facility.id == Bed.facility_id)
+        .where(Bed.kind == BedKind.institution, Facility.type.in_([t.value for t in INSTITUTION_TYPES]))
+        .group_by(Bed.facility_id, Bed.care_type)
+    ).all()
+
+
+def _facilities():
+    return db.session.execute(
+        select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
+               Facility.tekun_reserve, Town.name.label("town"))
+        .join(Town, Town.id == Facility.town_id)
+        .order_by(Town.code, Facility.name)
+    ).all()
+
+
+def care_ratio(year: int) -> dict:
+    """The nursing-type share of institution beds for the city, each town and each facility."""
+    target = target_for(year)
+    per_facility: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # nursing, total, out of service
+    for facility_id, care_type, n, out in _institution_beds():
+        counts = per_facility[facility_id]
+        counts[0] += n if care_type == CareType.nursing else 0
+        counts[1] += n
+        counts[2] += out
+    towns = db.session.execute(select(Town.id, Town.name).order_by(Town.code)).all()
+    per_town: dict[int, list[int]] = {t.id: [0, 0, 0] for t in towns}
+    facilities = []
+    for f in _facilities():
+        if f.type not in INSTITUTION_TYPES:
+            continue
+        counts = per_facility.get(f.id, [0, 0, 0])
+        for i in range(3):
+            per_town[f.town_id][i] += counts[i]
+        facilities.append({"id": f.id, "name": f.name, "town_id": f.town_id, "town": f.town, "type": f.type.value,
+                           "medical_integrated": f.medical_integrated, **ratio_figures(*counts, target)})
+    city = [sum(c[i] for c in per_town.values()) for i in range(3)]
+    town_rows = [{"id": t.id, "name": t.name, **ratio_figures(*per_town[t.id], target)} for t in towns]
+    town_rows.sort(key=lambda t: (-t["shortfall"], t["ratio"] if t["ratio"] is not None else 2, t["name"]))
+    return {"year": year, "target": float(target), "city": ratio_figures(*city, target), "towns": town_rows,
+            "facilities": facilities}
+
+
+def _disability(facility_ids=None) -> dict[int, tuple[int, int]]:
+    """Per facility: (residents, residents severely or completely disabled)."""
+    rows = db.session.execute(
+        select(Bed.facility_id, func.count(), func.count().filter(Elder.ability_level.in_(MOST_DISABLED)))
+        .join(Stay, Stay.bed_id == Bed.id)
+        .join(Elder, Elder.id == Stay.elder_id)
+        .where(Stay.end_on.is_(None), Bed.kind == BedKind.institution)
+        .group_by(Bed.facility_id)
+    )
+    return {facility_id: (n, disabled) for facility_id, n, disabled in rows}
+
+
+def _in_service_ordinary() -> dict[int, int]:
+    rows = db.session.execute(
+        select(Bed.facility_id, func.count())
+        .where(Bed.kind == BedKind.institution, Bed.care_type == CareType.ordinary, Bed.out_of_service.is_(False))
+        .group_by(Bed.facility_id)
+    )
+    return dict(rows.all())
+
+
+def conversion_plan(year: int, town_id: int | None = None) -> dict:
+    """Which ordinary beds to make nursing-type so the city (or one town) reaches the target.
+
+    Every conversion adds one nursing-type bed and leaves the total unchanged, so the fewest
+    conversions is exactly the shortfall. They go first to medical-care integrated facilities,
+    then to those whose residents are most disabled, then to those with the most ordinary beds
+    (fewer homes to touch). Each step says what it does to the facility and to the scope.
+    """
+    ratios = care_ratio(year)
+    target = Decimal(str(ratios["target"]))
+    if town_id is None:
+        scope_name, scope = None, ratios["city"]
+    else:
+        town = next((t for t in ratios["towns"] if t["id"] == town_id), None)
+        if town is None:
+            raise LookupError(town_id)
+        scope_name, scope = town["name"], town
+    disability = _disability()
+    ordinary = _in_service_ordinary()
+    candidates = [f for f in ratios["facilities"]
+                  if (town_id is None or f["town_id"] == town_id) and ordinary.get(f["id"], 0) > 0]
+
+    def disabled_share(f):
+        residents, disabled = disability.get(f["id"], (0, 0))
+        return disabled / residents if residents else 0.0
+
+    candidates.sort(key=lambda f: (not f["medical_integrated"], -disabled_share(f), -ordinary[f["id"]], f["name"]))
+    remaining, nursing, total = scope["shortfall"], scope["nursing"], scope["total"]
+    steps = []
+    for f in candidates:
+        if remaining <= 0:
+            break
+        convert = min(remaining, ordinary[f["id"]])
+        after = ratio_figures(f["nursing"] + convert, f["total"], f["out_of_service"], target)
+        steps.append({
+            "facility_id": f["id"], "facility": f["name"], "town": f["town"], "convert": convert,
+            "medical_integrated": f["medical_integrated"], "disabled_share": disabled_share(f),
+            "facility_ratio_before": f["ratio"], "facility_ratio_after": after["ratio"],
+            "scope_ratio_before": nursing / total, "scope_ratio_after": (nursing + convert) / total,
+        })
+        nursing += convert
+        remaining -= convert
+    return {"year": year, "target": float(target), "town_id": town_id, "scope": scope_name, "before": scope,
+            "conversions": sum(s["convert"] for s in steps), "steps": steps, "reachable": remaining <= 0}
+
+
+def occupancy() -> dict:
+    """Institution beds by state, by facility type and by town; public homes' vacancy set
+    against the others; tekun residents against the reserve; surplus beds open to the public."""
+    facilities = {f.id: f for f in _facilities()}
+    by_type: dict[str, dict] = defaultdict(queries.empty_counts)
+    by_town: dict[str, dict] = defaultdict(queries.empty_counts)
+    per_facility: dict[int, dict] = defaultdict(lambda: {"vacant_open": 0, "vacant_closed": 0})
+    for row in queries.state_counts(Bed.facility_id, Bed.open_to_public, where=Bed.kind == BedKind.institution):
+        f = facilities[row.facility_id]
+        by_type[f.type.value][row.state] += row.n
+        by_town[f.town][row.state] += row.n
+        if row.state == BedState.vacant:
+            per_facility[f.id]["vacant_open" if row.open_to_public else "vacant_closed"] += row.n
+    tekun = tekun_residents_by_facility()
+    reserve_total = surplus_open = 0
+    for f in facilities.values():
+        if f.type != FacilityType.public_home:
+            continue
+        r = Reserve(reserve=reserve_of(f.tekun_reserve, tekun.get(f.id, 0)), tekun_residents=tekun.get(f.id, 0),
+                    **per_facility[f.id])
+        reserve_total += r.reserve
+        surplus_open += r.open_beds
+
+    def summarise(counts):
+        occupied = sum(counts[s] for s in OCCUPIED_STATES)
+        total = sum(counts.values())
+        in_service = total - counts[BedState.out_of_service]
+        return {**counts, "occupied_all": occupied, "total": total,
+                "vacancy_rate": counts[BedState.vacant] / in_service if in_service else None}
+
+    public = summarise(by_type.get(FacilityType.public_home.value, queries.empty_counts()))
+    others = queries.empty_counts()
+    for ftype, counts in by_type.items():
+        if ftype != FacilityType.public_home.value:
+            for state, n in counts.items():
+                others[state] += n
+    return {
+        "by_type": {t.value: summarise(by_type[t.value]) for t in FacilityType if t in INSTITUTION_TYPES},
+        "by_town": {town: summarise(counts) for town, counts in sorted(by_town.items())},
+        "public_homes": public, "other_homes": summarise(others),
+        "tekun_in_care": sum(tekun.values()), "tekun_reserve": reserve_total, "surplus_open_beds": surplus_open,
+    }
+
+
+def freshness(stale_after_days: int | None = None) -> dict:
+    """Each facility's last bed change; those with none for `stale_after_days` are flagged."""
+    days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
+    cutoff = utcnow() - timedelta(days=days)
+    last: dict[int, object] = {}
+    for row in queries.state_counts(Bed.facility_id):
+        if row.facility_id not in last or row.changed > last[row.facility_id]:
+            last[row.facility_id] = row.changed
+    rows = []
+    for f in _facilities():
+        changed = last.get(f.id)
+        rows.append({"id": f.id, "name": f.name, "town": f.town, "type": f.type.value, "last_changed_at": changed,
+                     "stale": changed is None or changed < cutoff})
+    stale = sorted((r for r in rows if r["stale"]), key=lambda r: (r["last_changed_at"] is not None,
+                                                                    r["last_changed_at"] or 0))
+    return {"days": days, "facilities": rows, "stale": stale, "stale_count": len(stale)}
+
+
+def community(days: int = 30, today: date | None = None) -> dict:
+    """Meal points and mutual-aid points by town, with meals served over the last `days` days;
+    day-care and family care beds, which are counted apart from the ratio."""
+    today = today or local_today()
+    since = today - timedelta(days=days - 1)
+    towns = {name: {"meal_points": 0, "mutual_aid": 0, "meals": 0, "subsidised": 0}
+             for (name,) in db.session.execute(select(Town.name).order_by(Town.code))}
+    for town, ftype, n in db.session.execute(
+        select(Town.name, Facility.type, func.count()).join(Facility, Facility.town_id == Town.id)
+        .where(Facility.type.in_([FacilityType.meal_point.value, FacilityType.mutual_aid.value]))
+        .group_by(Town.name, Facility.type)
+    ):
+        towns[town]["meal_points" if ftype == FacilityType.meal_point else "mutual_aid"] = n
+    for town, meals, subsidised in db.session.execute(
+        select(Town.name, func.sum(MealLog.meals), func.sum(MealLog.subsidised))
+        .join(Facility, Facility.town_id == Town.id).join(MealLog, MealLog.facility_id == Facility.id)
+        .where(MealLog.day.between(since, today)).group_by(Town.name)
+    ):
+        towns[town]["meals"], towns[town]["subsidised"] = int(meals or 0), int(subsidised or 0)
+    beds = dict(db.session.execute(
+        select(Bed.kind, func.count()).where(Bed.kind != BedKind.institution).group_by(Bed.kind)
+    ).all())
+    total = {key: sum(t[key] for t in towns.values()) for key in ("meal_points", "mutual_aid", "meals", "subsidised")}
+    return {"days": days, "since": since, "until": today, "towns": towns, "total": total,
+            "day_care_beds": beds.get(BedKind.day_care, 0), "family_care_beds": beds.get(BedKind.family_care, 0)}

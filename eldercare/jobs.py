@@ -1,0 +1,42 @@
+"""The one list of scheduled jobs, and the scheduler process that runs them.
+
+Run it as its own process: `flask --app wsgi scheduler`. Every job is idempotent and guarded
+by the database (a unique key on its period), so a second scheduler or a retry is harmless.
+"""
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import current_app
+
+from eldercare.dashboard import snapshots
+from eldercare.extensions import db
+
+
+def daily_snapshot():
+    """Record today's snapshot of every facility (late evening, so the day's changes are in)."""
+    added = snapshots.record()
+    db.session.commit()
+    return added
+
+
+JOBS = [
+    # (function, trigger)
+    (daily_snapshot, CronTrigger(hour=23, minute=50)),
+]
+
+
+def run_job(app, job):
+    with app.app_context():
+        try:
+            job()
+        finally:
+            db.session.remove()
+
+
+def run_scheduler() -> None:
+    app = current_app._get_current_object()
+    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
+    for job, trigger in JOBS:
+        scheduler.add_job(run_job, trigger, args=(app, job), id=job.__name__, coalesce=True, max_instances=1,
+                          misfire_grace_time=3600)
+    scheduler.start()
