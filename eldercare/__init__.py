@@ -74,7 +74,7 @@ def register_extensions(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     # Import every model so Flask-Migrate sees the whole schema.
-    from eldercare import audit  # noqa: F401
+    from eldercare import audit, cache  # noqa: F401
     from eldercare.dashboard import models as _dashboard  # noqa: F401
     from eldercare.facilities import models as _facilities  # noqa: F401
     from eldercare.placements import models as _placements  # noqa: F401

@@ -23,6 +23,7 @@ from eldercare.facilities.models import (
     EndReason,
     Facility,
     FacilityType,
+    MealLog,
     Ownership,
     Room,
     Stay,
@@ -117,6 +118,8 @@ def seed(scale: int = 1, *, today: date, progress=None) -> dict:
             tekun_quota = min(tekun_left, 40)
         tekun_quota = max(tekun_quota, 0)
         stays, elders = _stays(facility, plan, beds, town, tekun_quota, rng, today, used_ids)
+        if plan.type == FacilityType.meal_point:
+            _meals(facility, rng, today)
         tekun_left -= tekun_quota
         totals["facilities"] += 1
         totals["beds"] += len(beds)
@@ -224,6 +227,16 @@ def _id_number(rng, used: set[str], birth: date, sex: Sex) -> str:
         if value not in used:
             used.add(value)
             return value
+
+
+def _meals(facility, rng, today, days=60) -> None:
+    rows = []
+    for i in range(1, days + 1):
+        meals = rng.randint(40, 90)
+        by_category = {"tekun": rng.randint(0, 5), "dibao": rng.randint(0, 12), "general": rng.randint(0, 20)}
+        rows.append({"facility_id": facility.id, "day": today - timedelta(days=i), "meals": meals,
+                     "subsidised": sum(by_category.values()), "subsidised_by_category": by_category})
+    db.session.execute(insert(MealLog.__table__), rows)
 
 
 def _elder_row(rng, town, category, ability, today, used) -> dict:

@@ -13,6 +13,7 @@ ROLES = ["anonymous", "bureau_admin", "bureau_staff", "manager", "other_manager"
 EVERYONE = set(ROLES) - {"anonymous"}
 STAFF = {"bureau_admin", "bureau_staff", "manager"}  # 'manager' manages the facility in the URL
 MANAGER = {"manager"}
+BUREAU = {"bureau_admin", "bureau_staff"}
 
 # endpoint -> (method, url template, roles allowed; public routes allow "anonymous")
 ROUTES = {
@@ -36,12 +37,20 @@ ROUTES = {
     "facilities.care_type": ("POST", "/beds/{bed}/care-type", MANAGER),
     "facilities.hold": ("POST", "/beds/{bed}/hold", MANAGER),
     "facilities.release_hold": ("POST", "/beds/{bed}/release-hold", MANAGER),
+    "facilities.meals": ("GET", "/facilities/{meal_point}/meals", STAFF),
+    "dashboard.index": ("GET", "/dashboard", BUREAU),
+    "dashboard.town": ("GET", "/dashboard/towns/{town}", BUREAU),
+    "dashboard.planner": ("GET", "/dashboard/planner", BUREAU),
+    "dashboard.planner_csv": ("GET", "/dashboard/planner.csv", BUREAU),
+    "dashboard.trends": ("GET", "/dashboard/trends", BUREAU),
+    "dashboard.set_target": ("POST", "/dashboard/targets", {"bureau_admin"}),
 }
 # Routes whose POST side needs its own check (GET checked above).
 POSTS = {
     "facilities.admit": ("/facilities/{facility}/admit", MANAGER),
     "facilities.rooms": ("/facilities/{facility}/rooms", MANAGER),
     "auth.users": ("/users", {"bureau_admin"}),
+    "facilities.meals": ("/facilities/{meal_point}/meals", MANAGER),
 }
 
 
@@ -62,16 +71,17 @@ def answer(response) -> str:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_expected_answer_on_every_route(app, db, client, role, facility, town):
     other = factories.facility(town, name="别的养老院", type=FacilityType.public_home)
+    meal_point = factories.facility(town, name="助餐点", type=FacilityType.meal_point)
     bed = factories.bed(facility)
     users = {
         "bureau_admin": (Role.bureau_admin, []), "bureau_staff": (Role.bureau_staff, []),
-        "manager": (Role.facility_manager, [facility]), "other_manager": (Role.facility_manager, [other]),
+        "manager": (Role.facility_manager, [facility, meal_point]), "other_manager": (Role.facility_manager, [other]),
         "family": (Role.family, []),
     }
     if role != "anonymous":
         kind, facilities = users[role]
         login(client, factories.user(role, kind, facilities=facilities))
-    ids = {"facility": facility.id, "bed": bed.id}
+    ids = {"facility": facility.id, "bed": bed.id, "meal_point": meal_point.id, "town": town.id}
     wrong = []
     checks = [(endpoint, method, url, allowed) for endpoint, (method, url, allowed) in ROUTES.items()]
     checks += [(endpoint, "POST", url, allowed) for endpoint, (url, allowed) in POSTS.items()]

@@ -1,5 +1,6 @@
-"""A facility manager's day in a real headless Chromium: log in, admit an elder to a vacant
-bed, discharge them, and mark the bed cleaned, with the board checked at every step.
+"""Real headless Chromium: a facility manager's day (log in, admit an elder to a vacant bed,
+discharge them, and mark the bed cleaned, with the board checked at every step), and bureau
+staff reading the dashboard's nursing-type shares against the figures of the service.
 
 The app runs in a werkzeug server thread beside the test; each request there gets its own
 app context and database session, so test data is committed before the browser looks at it.
@@ -9,6 +10,7 @@ Screenshots go to tests/artifacts/ (git-ignored) for a human to look at.
 import re
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -16,8 +18,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from eldercare import labels
+from eldercare.dashboard import services
 from eldercare.facilities import queries
-from eldercare.facilities.models import BedState, EndReason, Stay
+from eldercare.facilities.models import BedKind, BedState, CareType, EndReason, FacilityType, Stay
 from eldercare.identity import check_character
 from eldercare.placements.models import Elder
 from eldercare.timekeeping import local_today
@@ -35,6 +38,11 @@ PHONE = {"width": 390, "height": 844}
 ELDER_NAME = "王秀兰"
 ELDER_ID_NUMBER = "320682" + "19400517" + "042"
 ELDER_ID_NUMBER += check_character(ELDER_ID_NUMBER)
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Two towns with known shares of nursing-type institution beds (town A 7 of 10, town B 3 of 8),
+# and day-care beds of a community meal point in town B, which must stay out of the ratio.
+TOWN_A, TOWN_B = "如城街道", "东陈镇"
 
 
 @pytest.fixture
@@ -172,3 +180,79 @@ def test_manager_admits_discharges_and_cleans_a_bed(app, db, page, manager, room
     assert stay.end_reason == EndReason.discharged
     assert db.session.scalar(select(Elder.name).where(Elder.id_number == ELDER_ID_NUMBER)) == ELDER_NAME
     assert queries.state_of(bed_id) == BedState.vacant
+
+
+@pytest.fixture
+def two_towns(db):
+    """Town A: a private home, 7 nursing-type of 10 beds. Town B: a public home, 3 of 8, and a
+    meal point with 5 nursing-type day-care beds (these would lift B to 8 of 13 if counted)."""
+    town_a = factories.town(name=TOWN_A, code="320682001")
+    town_b = factories.town(name=TOWN_B, code="320682101")
+    for town, ftype, nursing, ordinary in ((town_a, FacilityType.private_home, 7, 3),
+                                           (town_b, FacilityType.public_home, 3, 5)):
+        home = factories.facility(town, type=ftype)
+        for _ in range(nursing):
+            factories.bed(home, care_type=CareType.nursing)
+        for _ in range(ordinary):
+            factories.bed(home, care_type=CareType.ordinary)
+    meal_point = factories.facility(town_b, name="东陈镇社区助餐点", type=FacilityType.meal_point)
+    for _ in range(5):
+        factories.bed(meal_point, care_type=CareType.nursing, kind=BedKind.day_care)
+    db.session.commit()
+
+
+def _percent(ratio: float) -> str:
+    """A share as the dashboard prints it."""
+    return "%.1f%%" % (ratio * 100)
+
+
+@pytest.mark.browser  # as the whole module is (pytestmark); said again for anyone copying the test
+def test_bureau_staff_see_the_service_ratios_on_the_dashboard(app, db, page, bureau_staff, two_towns):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    # The figures of the service, for this year in the bureau's time zone.
+    year = local_today().year
+    figures = services.care_ratio(year)
+    towns = {t["name"]: t for t in figures["towns"]}
+    # The data is what the fixture says: the meal point's day-care beds are not in any count.
+    assert (towns[TOWN_A]["nursing"], towns[TOWN_A]["total"]) == (7, 10)
+    assert (towns[TOWN_B]["nursing"], towns[TOWN_B]["total"]) == (3, 8)
+    assert (figures["city"]["nursing"], figures["city"]["total"]) == (10, 18)
+
+    # Log in; bureau staff land on the dashboard.
+    page.goto("/login")
+    page.locator("input[name=username]").fill(bureau_staff.username)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    page.locator("form:has(input[name=password]) button").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+
+    # Each town's share in the table, and the city's headline, are the service's figures.
+    for name in (TOWN_A, TOWN_B):
+        row = page.locator(f'tr[data-town="{name}"]')
+        expect(row).to_have_count(1)
+        expect(row.get_by_test_id("town-ratio")).to_have_text(_percent(towns[name]["ratio"]))
+    expect(page.get_by_test_id("city-ratio-value")).to_have_text(_percent(figures["city"]["ratio"]))
+
+    # The town chart is inline SVG in the page, with each town and its share printed on it.
+    chart = page.locator("section:has([data-testid=town-table]) svg.pygal-chart")
+    expect(chart).to_have_count(1)
+    expect(chart).to_be_visible()
+    for name in (TOWN_A, TOWN_B):
+        expect(chart).to_contain_text(name)
+        expect(chart).to_contain_text(_percent(towns[name]["ratio"]))
+
+    _screenshot(page, "dashboard.png")
+    page.set_viewport_size(PHONE)
+    # Scrolled through once at the new width: otherwise Chromium leaves the tables far below the
+    # first screen unpainted (blank) in a full-page capture.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.evaluate("window.scrollTo(0, 0)")
+    _screenshot(page, "dashboard-phone.png")
+    page.set_viewport_size(DESKTOP)
+
+    # Nothing was fetched from anywhere but the live server (no CDN, no web fonts).
+    assert requests
+    remote = [url for url in requests
+              if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in LOCAL_HOSTS]
+    assert not remote, f"requests to other hosts: {remote}"

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from eldercare import audit
+from eldercare.cache import cached
 from eldercare.dashboard.models import DEFAULT_TARGET, CareTarget
 from eldercare.errors import InvalidInput
 from eldercare.extensions import db
@@ -29,11 +30,10 @@ from eldercare.facilities.models import (
     Facility,
     FacilityType,
     MealLog,
-    Stay,
     Town,
 )
 from eldercare.models import utcnow
-from eldercare.placements.models import AbilityLevel, Elder
+from eldercare.placements.models import AbilityLevel
 from eldercare.placements.reserve import Reserve, reserve_of, tekun_residents_by_facility
 from eldercare.timekeeping import local_today
 
@@ -79,34 +79,33 @@ def ratio_figures(nursing: int, total: int, out_of_service: int, target: Decimal
     }
 
 
-def _institution_beds():
-    """(facility_id, care_type, beds, out of service) for beds that enter the ratio."""
-    return db.session.execute(
-        select(Bed.facility_id, Bed.care_type, func.count(), func.count().filter(Bed.out_of_service))
-        .join(Facility, Facility.id == Bed.facility_id)
-        .where(Bed.kind == BedKind.institution, Facility.type.in_([t.value for t in INSTITUTION_TYPES]))
-        .group_by(Bed.facility_id, Bed.care_type)
-    ).all()
+def _ratio_counts() -> dict[int, list[int]]:
+    """Per facility: [nursing, all, out of service] institution beds."""
+    per_facility: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in queries.bed_tallies():
+        if row.kind != BedKind.institution:
+            continue
+        counts = per_facility[row.facility_id]
+        counts[0] += row.n if row.care_type == CareType.nursing else 0
+        counts[1] += row.n
+        counts[2] += row.n if row.state == BedState.out_of_service else 0
+    return per_facility
 
 
-def _facilities():
-    return db.session.execute(
+@cached
+def _facilities() -> tuple:
+    return tuple(db.session.execute(
         select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
                Facility.tekun_reserve, Town.name.label("town"))
         .join(Town, Town.id == Facility.town_id)
         .order_by(Town.code, Facility.name)
-    ).all()
+    ).all())
 
 
 def care_ratio(year: int) -> dict:
     """The nursing-type share of institution beds for the city, each town and each facility."""
     target = target_for(year)
-    per_facility: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # nursing, total, out of service
-    for facility_id, care_type, n, out in _institution_beds():
-        counts = per_facility[facility_id]
-        counts[0] += n if care_type == CareType.nursing else 0
-        counts[1] += n
-        counts[2] += out
+    per_facility = _ratio_counts()  # only institution facilities' beds are read below
     towns = db.session.execute(select(Town.id, Town.name).order_by(Town.code)).all()
     per_town: dict[int, list[int]] = {t.id: [0, 0, 0] for t in towns}
     facilities = []
@@ -125,25 +124,22 @@ def care_ratio(year: int) -> dict:
             "facilities": facilities}
 
 
-def _disability(facility_ids=None) -> dict[int, tuple[int, int]]:
+def _disability() -> dict[int, tuple[int, int]]:
     """Per facility: (residents, residents severely or completely disabled)."""
-    rows = db.session.execute(
-        select(Bed.facility_id, func.count(), func.count().filter(Elder.ability_level.in_(MOST_DISABLED)))
-        .join(Stay, Stay.bed_id == Bed.id)
-        .join(Elder, Elder.id == Stay.elder_id)
-        .where(Stay.end_on.is_(None), Bed.kind == BedKind.institution)
-        .group_by(Bed.facility_id)
-    )
-    return {facility_id: (n, disabled) for facility_id, n, disabled in rows}
+    result: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in queries.resident_tallies():
+        result[row.facility_id][0] += row.n
+        result[row.facility_id][1] += row.n if row.ability_level in MOST_DISABLED else 0
+    return {facility_id: tuple(v) for facility_id, v in result.items()}
 
 
 def _in_service_ordinary() -> dict[int, int]:
-    rows = db.session.execute(
-        select(Bed.facility_id, func.count())
-        .where(Bed.kind == BedKind.institution, Bed.care_type == CareType.ordinary, Bed.out_of_service.is_(False))
-        .group_by(Bed.facility_id)
-    )
-    return dict(rows.all())
+    result: dict[int, int] = defaultdict(int)
+    for row in queries.bed_tallies():
+        if row.kind == BedKind.institution and row.care_type == CareType.ordinary \
+                and row.state != BedState.out_of_service:
+            result[row.facility_id] += row.n
+    return result
 
 
 def conversion_plan(year: int, town_id: int | None = None) -> dict:
@@ -166,7 +162,7 @@ def conversion_plan(year: int, town_id: int | None = None) -> dict:
     disability = _disability()
     ordinary = _in_service_ordinary()
     candidates = [f for f in ratios["facilities"]
-                  if (town_id is None or f["town_id"] == town_id) and ordinary.get(f["id"], 0) > 0]
+                  if (town_id is None or f["town_id"] == town_id) and ordinary[f["id"]] > 0]
 
     def disabled_share(f):
         residents, disabled = disability.get(f["id"], (0, 0))
@@ -199,7 +195,9 @@ def occupancy() -> dict:
     by_type: dict[str, dict] = defaultdict(queries.empty_counts)
     by_town: dict[str, dict] = defaultdict(queries.empty_counts)
     per_facility: dict[int, dict] = defaultdict(lambda: {"vacant_open": 0, "vacant_closed": 0})
-    for row in queries.state_counts(Bed.facility_id, Bed.open_to_public, where=Bed.kind == BedKind.institution):
+    for row in queries.bed_tallies():
+        if row.kind != BedKind.institution:
+            continue
         f = facilities[row.facility_id]
         by_type[f.type.value][row.state] += row.n
         by_town[f.town][row.state] += row.n
@@ -241,7 +239,7 @@ def freshness(stale_after_days: int | None = None) -> dict:
     days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
     cutoff = utcnow() - timedelta(days=days)
     last: dict[int, object] = {}
-    for row in queries.state_counts(Bed.facility_id):
+    for row in queries.bed_tallies():
         if row.facility_id not in last or row.changed > last[row.facility_id]:
             last[row.facility_id] = row.changed
     rows = []

@@ -74,3 +74,18 @@ class BedForm(FlaskForm):
     care_type = SelectField(_l("Care type"), choices=labels.choices(labels.CARE_TYPE),
                             default=CareType.nursing.value)
     kind = SelectField(_l("Kind of bed"), choices=labels.choices(labels.BED_KIND), default=BedKind.institution.value)
+
+
+class MealForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    meals = IntegerField(_l("Meals served"), validators=[DataRequired(), NumberRange(0, 100000)])
+    tekun = IntegerField(_l("Subsidised: tekun"), default=0, validators=[Optional(), NumberRange(0, 100000)])
+    dibao = IntegerField(_l("Subsidised: dibao"), default=0, validators=[Optional(), NumberRange(0, 100000)])
+    dibao_edge = IntegerField(_l("Subsidised: near dibao"), default=0, validators=[Optional(), NumberRange(0, 100000)])
+    expense_hardship = IntegerField(_l("Subsidised: expense hardship"), default=0,
+                                    validators=[Optional(), NumberRange(0, 100000)])
+    general = IntegerField(_l("Subsidised: other elders (age subsidy)"), default=0,
+                           validators=[Optional(), NumberRange(0, 100000)])
+
+    def subsidised(self) -> dict[str, int]:
+        return {c.value: getattr(self, c.value).data or 0 for c in Category}

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
+from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities.models import (
     OCCUPIED_STATES,
@@ -15,6 +16,7 @@ from eldercare.facilities.models import (
     BedKind,
     BedState,
     Facility,
+    MealLog,
     Room,
     Stay,
     Town,
@@ -111,12 +113,33 @@ def state_counts(*group_by, where=None):
     return db.session.execute(query.group_by(*group_by, state_col)).all()
 
 
+@cached
+def bed_tallies() -> tuple:
+    """Every facility's beds counted by kind, care type, open-to-public flag and state, with
+    the latest bed change: the one scan of the bed table that the facility list and all the
+    dashboard's figures share. Rows: (facility_id, kind, care_type, open_to_public, state, n, changed)."""
+    return tuple(state_counts(Bed.facility_id, Bed.kind, Bed.care_type, Bed.open_to_public))
+
+
+@cached
+def resident_tallies() -> tuple:
+    """Residents in institution beds now, by facility, category and ability level.
+    Rows: (facility_id, category, ability_level, n)."""
+    return tuple(db.session.execute(
+        select(Bed.facility_id, Elder.category, Elder.ability_level, func.count().label("n"))
+        .join(Stay, Stay.bed_id == Bed.id)
+        .join(Elder, Elder.id == Stay.elder_id)
+        .where(Stay.end_on.is_(None), Bed.kind == BedKind.institution)
+        .group_by(Bed.facility_id, Elder.category, Elder.ability_level)
+    ).all())
+
+
 def facility_summaries(visible_clause) -> list[dict]:
-    """Facilities with their bed counts by state: two grouped queries for any number of them."""
+    """Facilities with their bed counts by state, for any number of them."""
     counts: dict[int, dict] = {}
     changed: dict[int, object] = {}
-    for row in state_counts(Bed.facility_id):
-        counts.setdefault(row.facility_id, empty_counts())[row.state] = row.n
+    for row in bed_tallies():
+        counts.setdefault(row.facility_id, empty_counts())[row.state] += row.n
         if row.facility_id not in changed or row.changed > changed[row.facility_id]:
             changed[row.facility_id] = row.changed
     facilities = db.session.execute(
@@ -212,3 +235,11 @@ def beds_per_room(facility_id: int) -> dict[int, int]:
         select(Bed.room_id, func.count()).where(Bed.facility_id == facility_id).group_by(Bed.room_id)
     )
     return {room_id: n for room_id, n in rows}
+
+
+def meal_log(facility_id: int, limit: int = 60) -> list[dict]:
+    rows = db.session.scalars(
+        select(MealLog).where(MealLog.facility_id == facility_id).order_by(MealLog.day.desc()).limit(limit)
+    )
+    return [{"day": r.day, "meals": r.meals, "subsidised": r.subsidised, "by_category": r.subsidised_by_category}
+            for r in rows]

@@ -20,10 +20,11 @@ from eldercare.facilities.forms import (
     CareTypeForm,
     DischargeForm,
     HoldForm,
+    MealForm,
     RoomForm,
     TransferForm,
 )
-from eldercare.facilities.models import Bed, BedKind, BedState, CareType, EndReason, Facility, Room
+from eldercare.facilities.models import Bed, BedKind, BedState, CareType, EndReason, Facility, FacilityType, Room
 from eldercare.models import utcnow
 from eldercare.placements.models import Category
 from eldercare.placements.services import find_or_register_elder
@@ -318,3 +319,23 @@ def census(facility_id):
         on = local_today()
     data = queries.census([facility.id], on, with_residents=policy.can_see_residents(current_user, facility.id))
     return render_template("facilities/census.html", facility=facility, census=data)
+
+
+@bp.route("/facilities/<int:facility_id>/meals", methods=["GET", "POST"])
+@policy.roles_required(*STAFF)
+def meals(facility_id):
+    """A meal point's daily meals: its managers enter the day's figure, others read the log."""
+    facility = _facility(facility_id)
+    if facility.type != FacilityType.meal_point:
+        abort(404)
+    can_manage = policy.can_manage_facility(current_user, facility.id)
+    form = MealForm()
+    if request.method == "POST":
+        policy.require(can_manage)
+        return _apply(form, lambda: services.record_meals(
+            current_user, facility, day=form.day.data, meals=form.meals.data,
+            subsidised_by_category=form.subsidised()), _l("Saved."),
+            url_for("facilities.meals", facility_id=facility.id))
+    form.day.data = local_today()
+    return render_template("facilities/meals.html", facility=facility, form=form, can_manage=can_manage,
+                           log=queries.meal_log(facility.id))

@@ -24,6 +24,8 @@ from eldercare.facilities.models import (
     CareType,
     EndReason,
     Facility,
+    FacilityType,
+    MealLog,
     Room,
     Stay,
 )
@@ -326,3 +328,28 @@ def _add_beds(actor, facility, room, codes, care_type, kind) -> list[Bed]:
     for bed in beds:
         audit.record(actor, "bed.create", bed, facility_id=facility.id, after=_bed_fields(bed))
     return beds
+
+
+def record_meals(actor, facility: Facility, *, day: date, meals: int,
+                 subsidised_by_category: dict[str, int]) -> MealLog:
+    """The day's meals of a community meal point; one entry per point and day."""
+    if facility.type != FacilityType.meal_point:
+        raise InvalidInput(_l("Meals are recorded for community meal points only."))
+    _require_past_or_today(day, _l("meal"))
+    subsidised = sum(subsidised_by_category.values())
+    if meals < 0 or any(n < 0 for n in subsidised_by_category.values()):
+        raise InvalidInput(_l("Numbers of meals cannot be negative."))
+    if subsidised > meals:
+        raise InvalidInput(_l("Subsidised meals (%(s)s) cannot be more than all meals (%(m)s).", s=subsidised, m=meals))
+    if db.session.scalar(select(exists().where(MealLog.facility_id == facility.id, MealLog.day == day))):
+        raise DuplicateCode(_l("The meals of %(day)s are already recorded.", day=format_date(day)))
+    log = MealLog(facility_id=facility.id, day=day, meals=meals, subsidised=subsidised,
+                  subsidised_by_category={k: v for k, v in subsidised_by_category.items() if v})
+    db.session.add(log)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise DuplicateCode(_l("The meals of %(day)s are already recorded.", day=format_date(day))) from error
+    audit.record(actor, "meal_log.create", log, facility_id=facility.id,
+                 after={"day": day.isoformat(), "meals": meals, "subsidised": log.subsidised_by_category})
+    return log

@@ -8,11 +8,8 @@ that count as open.
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
-from eldercare.extensions import db
-from eldercare.facilities.models import Bed, BedKind, Stay
-from eldercare.placements.models import Category, Elder
+from eldercare.facilities import queries
+from eldercare.placements.models import Category
 
 
 @dataclass(frozen=True)
@@ -38,12 +35,9 @@ def reserve_of(configured: int | None, tekun_residents: int, pending_tekun: int 
 
 
 def tekun_residents_by_facility() -> dict[int, int]:
-    """Tekun elders in institution beds now, per facility: one grouped query."""
-    rows = db.session.execute(
-        select(Bed.facility_id, func.count())
-        .join(Stay, Stay.bed_id == Bed.id)
-        .join(Elder, Elder.id == Stay.elder_id)
-        .where(Stay.end_on.is_(None), Elder.category == Category.tekun, Bed.kind == BedKind.institution)
-        .group_by(Bed.facility_id)
-    )
-    return dict(rows.all())
+    """Tekun elders in institution beds now, per facility."""
+    result: dict[int, int] = {}
+    for row in queries.resident_tallies():
+        if row.category == Category.tekun:
+            result[row.facility_id] = result.get(row.facility_id, 0) + row.n
+    return result
