@@ -8,6 +8,10 @@ import pygal
 from flask_babel import gettext as _
 from pygal.style import Style
 
+from eldercare import labels
+from eldercare.cache import cached
+from eldercare.dashboard import services
+
 STYLE = Style(
     font_family='"Noto Sans CJK SC", "Noto Sans SC", sans-serif',
     background="white",
@@ -81,3 +85,17 @@ def occupancy_by_type(occupancy: dict, labels: dict) -> str:
     chart.add(_("on hold / needs cleaning"), [rows[t]["on_hold"] + rows[t]["needs_cleaning"] for t in types])
     chart.add(_("out of service"), [rows[t]["out_of_service"] for t in types])
     return _render(chart)
+
+
+# Rendering takes tens of milliseconds; the figures change only with the data, so the SVG is
+# kept as long as they are. The locale is part of the key: titles and labels are translated.
+
+
+@cached
+def town_ratio_chart(year: int, locale: str) -> str:
+    return town_ratios(services.care_ratio(year))
+
+
+@cached
+def occupancy_chart(locale: str) -> str:
+    return occupancy_by_type(services.occupancy(), labels.FACILITY_TYPE)

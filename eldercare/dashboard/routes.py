@@ -2,12 +2,12 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from eldercare import labels
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.dashboard import charts, services, snapshots
@@ -35,8 +35,8 @@ def index():
     return render_template(
         "dashboard/index.html", year=year, ratio=ratio, occupancy=occupancy,
         freshness=services.freshness(), community=services.community(),
-        town_chart=charts.town_ratios(ratio),
-        occupancy_chart=charts.occupancy_by_type(occupancy, labels.FACILITY_TYPE),
+        town_chart=charts.town_ratio_chart(year, str(get_locale())),
+        occupancy_chart=charts.occupancy_chart(str(get_locale())),
         target_form=TargetForm(year=year, percent=ratio["target"] * 100),
     )
 

@@ -102,6 +102,7 @@ def _facilities() -> tuple:
     ).all())
 
 
+@cached
 def care_ratio(year: int) -> dict:
     """The nursing-type share of institution beds for the city, each town and each facility."""
     target = target_for(year)
@@ -142,6 +143,7 @@ def _in_service_ordinary() -> dict[int, int]:
     return result
 
 
+@cached
 def conversion_plan(year: int, town_id: int | None = None) -> dict:
     """Which ordinary beds to make nursing-type so the city (or one town) reaches the target.
 
@@ -188,6 +190,7 @@ def conversion_plan(year: int, town_id: int | None = None) -> dict:
             "conversions": sum(s["convert"] for s in steps), "steps": steps, "reachable": remaining <= 0}
 
 
+@cached
 def occupancy() -> dict:
     """Institution beds by state, by facility type and by town; public homes' vacancy set
     against the others; tekun residents against the reserve; surplus beds open to the public."""
@@ -234,14 +237,20 @@ def occupancy() -> dict:
     }
 
 
-def freshness(stale_after_days: int | None = None) -> dict:
-    """Each facility's last bed change; those with none for `stale_after_days` are flagged."""
-    days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
-    cutoff = utcnow() - timedelta(days=days)
+@cached
+def _last_changes() -> dict:
     last: dict[int, object] = {}
     for row in queries.bed_tallies():
         if row.facility_id not in last or row.changed > last[row.facility_id]:
             last[row.facility_id] = row.changed
+    return last
+
+
+def freshness(stale_after_days: int | None = None) -> dict:
+    """Each facility's last bed change; those with none for `stale_after_days` are flagged."""
+    days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
+    cutoff = utcnow() - timedelta(days=days)
+    last = _last_changes()
     rows = []
     for f in _facilities():
         changed = last.get(f.id)

@@ -33,6 +33,7 @@ from eldercare.timekeeping import local_today
 bp = Blueprint("facilities", __name__)
 
 STAFF = (Role.bureau_admin, Role.bureau_staff, Role.facility_manager)
+FACILITIES_PER_PAGE = 50
 
 
 def _facility(facility_id: int, *, manage: bool = False) -> Facility:
@@ -97,8 +98,13 @@ def index():
     for s in shown:
         for state, n in s["counts"].items():
             totals[state] += n
-    return render_template("facilities/index.html", facilities=shown, towns=towns, town=town, ftype=ftype,
-                           totals=totals, total=sum(totals.values()))
+    pages = max(1, -(-len(shown) // FACILITIES_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template(
+        "facilities/index.html", facilities=shown[(page - 1) * FACILITIES_PER_PAGE:page * FACILITIES_PER_PAGE],
+        count=len(shown), page=page, pages=pages, towns=towns, town=town, ftype=ftype, totals=totals,
+        total=sum(totals.values()),
+    )
 
 
 @bp.get("/facilities/<int:facility_id>/board")
