@@ -71,6 +71,11 @@ def choices(mapping, exclude=()) -> list[SelectChoice]:
     return [SelectChoice(key.value, label) for key, label in mapping.items() if key not in exclude]
 
 
+def texts(mapping) -> dict[str, str]:
+    """The labels translated once, for a page that shows them hundreds of times."""
+    return {key.value: str(label) for key, label in mapping.items()}
+
+
 def of(mapping, value):
     """The label of a stored value (an enum member or its string)."""
     for key, label in mapping.items():

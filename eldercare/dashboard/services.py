@@ -237,23 +237,14 @@ def occupancy() -> dict:
     }
 
 
-@cached
-def _last_changes() -> dict:
-    last: dict[int, object] = {}
-    for row in queries.bed_tallies():
-        if row.facility_id not in last or row.changed > last[row.facility_id]:
-            last[row.facility_id] = row.changed
-    return last
-
-
 def freshness(stale_after_days: int | None = None) -> dict:
     """Each facility's last bed change; those with none for `stale_after_days` are flagged."""
     days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
     cutoff = utcnow() - timedelta(days=days)
-    last = _last_changes()
+    per_facility = queries.counts_by_facility()
     rows = []
     for f in _facilities():
-        changed = last.get(f.id)
+        changed = per_facility[f.id]["changed"] if f.id in per_facility else None
         rows.append({"id": f.id, "name": f.name, "town": f.town, "type": f.type.value, "last_changed_at": changed,
                      "stale": changed is None or changed < cutoff})
     stale = sorted((r for r in rows if r["stale"]), key=lambda r: (r["last_changed_at"] is not None,

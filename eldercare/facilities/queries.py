@@ -134,14 +134,22 @@ def resident_tallies() -> tuple:
     ).all())
 
 
+@cached
+def counts_by_facility() -> dict[int, dict]:
+    """Per facility: bed counts by state (all kinds of bed) and the latest bed change."""
+    result: dict[int, dict] = {}
+    for row in bed_tallies():
+        if row.facility_id not in result:
+            result[row.facility_id] = {"counts": empty_counts(), "changed": row.changed}
+        entry = result[row.facility_id]
+        entry["counts"][row.state] += row.n
+        entry["changed"] = max(entry["changed"], row.changed)
+    return result
+
+
 def facility_summaries(visible_clause) -> list[dict]:
     """Facilities with their bed counts by state, for any number of them."""
-    counts: dict[int, dict] = {}
-    changed: dict[int, object] = {}
-    for row in bed_tallies():
-        counts.setdefault(row.facility_id, empty_counts())[row.state] += row.n
-        if row.facility_id not in changed or row.changed > changed[row.facility_id]:
-            changed[row.facility_id] = row.changed
+    per_facility = counts_by_facility()
     facilities = db.session.execute(
         select(Facility.id, Facility.name, Facility.type, Town.name.label("town"))
         .join(Town, Town.id == Facility.town_id)
@@ -150,11 +158,11 @@ def facility_summaries(visible_clause) -> list[dict]:
     )
     result = []
     for f in facilities:
-        c = counts.get(f.id, empty_counts())
+        entry = per_facility.get(f.id, {"counts": empty_counts(), "changed": None})
         result.append(
             {
-                "id": f.id, "name": f.name, "type": f.type.value, "town": f.town,
-                "counts": c, "total": sum(c.values()), "last_changed_at": changed.get(f.id),
+                "id": f.id, "name": f.name, "type": f.type.value, "town": f.town, "counts": entry["counts"],
+                "total": sum(entry["counts"].values()), "last_changed_at": entry["changed"],
             }
         )
     return result
