@@ -28,7 +28,11 @@ STYLE = Style(
     major_label_font_size=14,
     legend_font_size=14,
     title_font_size=16,
+    value_colors=("#102a43",),
 )
+# Without the red target guide, for charts that have no target.
+PLAIN = Style(**{**STYLE.to_dict(), "major_guide_stroke_color": STYLE.guide_stroke_color,
+                 "major_guide_stroke_dasharray": "0"})
 
 
 def _percent(value):
@@ -41,12 +45,13 @@ def _render(chart) -> str:
 
 def town_ratios(ratio: dict) -> str:
     """Each town's nursing-type share, with the target drawn as the one red guide line."""
-    towns = sorted(ratio["towns"], key=lambda t: t["name"])
+    towns = ratio["towns"]  # the table's order: most beds short first
     target = ratio["target"]
-    ticks = sorted({0.0, 0.2, 0.4, 0.6, 0.8, 1.0, target})
+    ticks = sorted({0.0, 0.2, 0.4, 0.6, 1.0, target} | ({0.8} if abs(target - 0.8) > 0.04 else set()))
     chart = pygal.Bar(
         js=[], style=STYLE, width=900, height=420, show_legend=False, print_values=True,
-        value_formatter=_percent, x_label_rotation=35, range=(0, 1), y_labels=ticks, y_labels_major=[target],
+        value_formatter=_percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1), y_labels=ticks,
+        y_labels_major=[target], print_values_position="top",
         show_minor_y_labels=True, title=_("Nursing-type share by town; red line: target %(t)s", t=_percent(target)),
         truncate_label=-1,
     )
@@ -74,10 +79,10 @@ def monthly_trend(trend: list[dict], target: float) -> str:
 def occupancy_by_type(occupancy: dict, labels: dict) -> str:
     """Stacked bars: occupied, vacant and other beds for each kind of institution."""
     chart = pygal.StackedBar(
-        js=[], style=STYLE, width=900, height=380, print_values=False, legend_at_bottom=True,
+        js=[], style=PLAIN, width=900, height=380, print_values=False, legend_at_bottom=True,
         x_label_rotation=20, title=_("Institution beds by state and type of facility"), truncate_label=-1,
     )
-    types = list(occupancy["by_type"])
+    types = [t for t, row in occupancy["by_type"].items() if row["total"]]
     chart.x_labels = [str(labels[t]) for t in types]
     rows = occupancy["by_type"]
     chart.add(_("occupied"), [rows[t]["occupied_all"] for t in types])
