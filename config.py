@@ -34,6 +34,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
 
+    # How long a bed offered to an applicant is held for them.
+    OFFER_HOURS = int(os.environ.get("OFFER_HOURS", "72"))
+
     # A facility whose beds have not changed for this many days is flagged as stale.
     STALE_AFTER_DAYS = int(os.environ.get("STALE_AFTER_DAYS", "14"))
 

@@ -74,7 +74,7 @@ def register_extensions(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     # Import every model so Flask-Migrate sees the whole schema.
-    from eldercare import audit, cache  # noqa: F401
+    from eldercare import audit, cache, notifications  # noqa: F401
     from eldercare.dashboard import models as _dashboard  # noqa: F401
     from eldercare.facilities import models as _facilities  # noqa: F401
     from eldercare.placements import models as _placements  # noqa: F401
@@ -84,10 +84,12 @@ def register_blueprints(app: Flask) -> None:
     from eldercare.auth.routes import bp as auth_bp
     from eldercare.dashboard.routes import bp as dashboard_bp
     from eldercare.facilities.routes import bp as facilities_bp
+    from eldercare.placements.routes import bp as placements_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(facilities_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(placements_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

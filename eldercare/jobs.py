@@ -6,10 +6,12 @@ by the database (a unique key on its period), so a second scheduler or a retry i
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
 from eldercare.dashboard import snapshots
 from eldercare.extensions import db
+from eldercare.placements import workflow
 
 
 def daily_snapshot():
@@ -19,9 +21,17 @@ def daily_snapshot():
     return added
 
 
+def expire_offers():
+    """Offers past their expiry go back to the waitlist and their beds are freed."""
+    expired = workflow.expire_offers()
+    db.session.commit()
+    return expired
+
+
 JOBS = [
     # (function, trigger)
     (daily_snapshot, CronTrigger(hour=23, minute=50)),
+    (expire_offers, IntervalTrigger(minutes=5)),
 ]
 
 

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 
 from eldercare.auth.models import Role
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType, Ownership
-from eldercare.placements.models import AbilityLevel, Category, Sex
+from eldercare.placements.models import AbilityLevel, Action, Category, Sex, Status
 
 BED_STATE = {
     BedState.vacant: _l("vacant"),
@@ -63,6 +63,43 @@ ROLE = {
     Role.bureau_staff: _l("bureau staff"),
     Role.facility_manager: _l("facility manager"),
     Role.family: _l("family"),
+}
+
+
+APPLICATION_STATUS = {
+    Status.draft: _l("draft"),
+    Status.submitted: _l("submitted"),
+    Status.under_review: _l("under review"),
+    Status.more_info: _l("more information needed"),
+    Status.approved: _l("approved, on the waitlist"),
+    Status.rejected: _l("rejected"),
+    Status.offered: _l("a bed is offered"),
+    Status.accepted: _l("offer accepted"),
+    Status.admitted: _l("admitted"),
+    Status.withdrawn: _l("withdrawn"),
+}
+APPLICATION_ACTION = {
+    Action.submit: _l("submitted"),
+    Action.start_review: _l("taken up for review"),
+    Action.approve: _l("approved"),
+    Action.reject: _l("rejected"),
+    Action.request_info: _l("sent back for more information"),
+    Action.offer: _l("offered a bed"),
+    Action.accept: _l("accepted"),
+    Action.decline: _l("declined"),
+    Action.expire: _l("left to expire"),
+    Action.admit: _l("admitted"),
+    Action.withdraw: _l("withdrawn"),
+}
+
+PRIORITY_TERM = {
+    "category": _l("category"),
+    "ability": _l("ability level"),
+    "severe_disability": _l("severe disability"),
+    "living_alone": _l("living alone"),
+    "empty_nest": _l("empty nest"),
+    "age": _l("age"),
+    "waiting": _l("days waiting"),
 }
 
 

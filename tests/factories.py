@@ -3,11 +3,13 @@
 import itertools
 from datetime import date
 
+from werkzeug.security import generate_password_hash
+
 from eldercare.auth.models import User
 from eldercare.extensions import db
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Ownership, Room, Town, TownKind
 from eldercare.identity import check_character
-from eldercare.placements.models import Category, Elder, Sex
+from eldercare.placements.models import Application, Category, Elder, Sex, Status
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -60,8 +62,23 @@ def elder(name=None, category=Category.general, birth=date(1940, 5, 17), **field
 
 def user(username, role, facilities=(), password=PASSWORD):
     u = User(username=username, role=role, full_name=username)
-    u.set_password(password)
+    u.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")  # fast: tests make many users
     u.facilities = list(facilities)
     db.session.add(u)
     db.session.commit()
     return u
+
+
+def application(family_user, elder_=None, status=Status.draft, offered_bed=None, **fields):
+    from datetime import timedelta
+
+    from eldercare.models import utcnow
+
+    a = Application(family_id=family_user.id, elder_id=(elder_ or elder()).id, status=status,
+                    category=fields.pop("category", Category.general), relation="子女", contact_name="联系人",
+                    contact_phone="13800000000", offered_bed_id=offered_bed.id if offered_bed else None,
+                    offer_expires_at=utcnow() + timedelta(hours=72) if offered_bed else None,
+                    submitted_at=None if status == Status.draft else utcnow(), **fields)
+    db.session.add(a)
+    db.session.commit()
+    return a

@@ -23,9 +23,17 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+def as_tuple(value) -> tuple:
+    """A plural message's id and string are tuples (or lists) in babel's API; a simple one's are str."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 @pytest.fixture(scope="module")
 def source_messages() -> dict:
-    """msgid -> first "file:line" where it is used."""
+    """msgid -> (first "file:line" where it is used, msgid_plural or None).
+
+    A catalog keys a plural message (ngettext) by its singular msgid, so that is the key here too.
+    """
     with open(ROOT / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg, filename="babel.cfg")
     keywords = {**DEFAULT_KEYWORDS, "_l": None}
@@ -33,10 +41,13 @@ def source_messages() -> dict:
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
     ):
-        ids = message if isinstance(message, tuple) else (message,)
-        for msgid in ids:
-            if msgid:
-                found.setdefault(msgid, f"{filename}:{lineno}")
+        msgid, *rest = as_tuple(message)
+        plural = rest[0] if rest else None
+        if not msgid:
+            continue
+        where, known_plural = found.setdefault(msgid, (f"{filename}:{lineno}", plural))
+        if plural and not known_plural:
+            found[msgid] = (where, plural)
     assert len(found) > 100, "extraction found suspiciously few messages; is babel.cfg right?"
     return found
 
@@ -50,12 +61,22 @@ def catalog(locale: str):
 def test_every_source_message_is_translated(source_messages, locale):
     cat = catalog(locale)
     problems = []
-    for msgid, where in sorted(source_messages.items(), key=lambda item: item[1]):
+    for msgid, (where, plural) in sorted(source_messages.items(), key=lambda item: item[1][0]):
         message = cat.get(msgid)
         if message is None:
             problems.append(f"missing ({where}): {msgid!r}")
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = as_tuple(message.id)
+        strings = as_tuple(message.string)
+        if plural is not None:
+            if ids != (msgid, plural):
+                problems.append(f"not a plural entry with msgid_plural {plural!r} ({where}): {msgid!r}")
+                continue
+            if len(strings) != cat.num_plurals:
+                problems.append(f"{len(strings)} msgstr forms, {cat.num_plurals} expected ({where}): {msgid!r}")
+        elif len(ids) != 1:
+            problems.append(f"plural entry for a simple message ({where}): {msgid!r}")
+            continue
         if not all(s and s.strip() for s in strings):
             problems.append(f"empty msgstr ({where}): {msgid!r}")
     assert not problems, f"{locale} catalog, run `make messages` and translate:\n" + "\n".join(problems)
@@ -67,8 +88,8 @@ def test_placeholders_match_the_source(locale):
     for message in catalog(locale):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = as_tuple(message.id)
+        strings = as_tuple(message.string)
         expected = set().union(*(placeholders(i) for i in ids))
         for string in strings:
             if string and placeholders(string) != expected:

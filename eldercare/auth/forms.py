@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from eldercare import labels
 
@@ -22,3 +22,13 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=labels.choices(labels.ROLE))
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=128)])
     facility_ids = SelectMultipleField(_l("Facilities managed"), coerce=int, validate_choice=True)
+
+
+class RegisterForm(FlaskForm):
+    full_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=64)])
+    phone = StringField(_l("Mobile number"), validators=[
+        DataRequired(), Regexp(r"^1\d{10}$", message=_l("Please enter an 11-digit mobile number."))],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(_l("Password again"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])

@@ -42,6 +42,31 @@ def can_see_full_id_numbers(user) -> bool:
     return user.is_bureau
 
 
+def can_view_application(user, application) -> bool:
+    """The family who made it; the bureau; the managers of the home whose bed it was offered or given."""
+    if user.role == Role.family:
+        return application.family_id == user.id
+    if user.is_bureau:
+        return True
+    bed = application.offered_bed or (application.stay.bed if application.stay_id else None)
+    return bed is not None and can_manage_facility(user, bed.facility_id)
+
+
+def can_change_application(user, application) -> bool:
+    """Only the family who made an application edits, submits, withdraws or answers offers."""
+    return user.role == Role.family and application.family_id == user.id
+
+
+def can_review_applications(user) -> bool:
+    return user.is_bureau
+
+
+def can_assess(user, facility_id: int | None) -> bool:
+    """Bureau staff assess applicants; a home's managers assess their own residents
+    (`facility_id`: where the elder stays now, if anywhere)."""
+    return user.is_bureau or (facility_id is not None and can_manage_facility(user, facility_id))
+
+
 def visible_facilities_clause(user, facility_id_column):
     """A WHERE clause limiting a query to the facilities `user` may see."""
     if user.is_bureau:

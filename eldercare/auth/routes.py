@@ -5,7 +5,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from eldercare.auth import policy, services
-from eldercare.auth.forms import LoginForm, UserForm
+from eldercare.auth.forms import LoginForm, RegisterForm, UserForm
 from eldercare.auth.models import Role, User
 from eldercare.errors import DomainError
 from eldercare.extensions import db, limiter
@@ -45,6 +45,28 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("facilities.home"))
         flash(_l("Wrong user name or password."), "error")
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """A family opens an account: name, mobile number (their user name) and a password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("facilities.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(None, username=form.phone.data, full_name=form.full_name.data.strip(),
+                                        role=Role.family, password=form.password.data, phone=form.phone.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.phone.errors.append(str(error))
+        else:
+            session.clear()
+            login_user(user)
+            flash(_l("Welcome. You can now apply for a placement."), "success")
+            return redirect(url_for("placements.index"))
+    return render_template("auth/register.html", form=form), (422 if form.errors else 200)
 
 
 @bp.post("/logout")

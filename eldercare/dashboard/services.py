@@ -34,7 +34,7 @@ from eldercare.facilities.models import (
 )
 from eldercare.models import utcnow
 from eldercare.placements.models import AbilityLevel
-from eldercare.placements.reserve import Reserve, reserve_of, tekun_residents_by_facility
+from eldercare.placements.reserve import reserves, tekun_residents_by_facility
 from eldercare.timekeeping import local_today
 
 # Residents whose care needs weigh most when choosing where to add nursing-type beds.
@@ -197,24 +197,13 @@ def occupancy() -> dict:
     facilities = {f.id: f for f in _facilities()}
     by_type: dict[str, dict] = defaultdict(queries.empty_counts)
     by_town: dict[str, dict] = defaultdict(queries.empty_counts)
-    per_facility: dict[int, dict] = defaultdict(lambda: {"vacant_open": 0, "vacant_closed": 0})
     for row in queries.bed_tallies():
         if row.kind != BedKind.institution:
             continue
         f = facilities[row.facility_id]
         by_type[f.type.value][row.state] += row.n
         by_town[f.town][row.state] += row.n
-        if row.state == BedState.vacant:
-            per_facility[f.id]["vacant_open" if row.open_to_public else "vacant_closed"] += row.n
-    tekun = tekun_residents_by_facility()
-    reserve_total = surplus_open = 0
-    for f in facilities.values():
-        if f.type != FacilityType.public_home:
-            continue
-        r = Reserve(reserve=reserve_of(f.tekun_reserve, tekun.get(f.id, 0)), tekun_residents=tekun.get(f.id, 0),
-                    **per_facility[f.id])
-        reserve_total += r.reserve
-        surplus_open += r.open_beds
+    public_reserves = reserves().values()
 
     def summarise(counts):
         occupied = sum(counts[s] for s in OCCUPIED_STATES)
@@ -233,7 +222,9 @@ def occupancy() -> dict:
         "by_type": {t.value: summarise(by_type[t.value]) for t in FacilityType if t in INSTITUTION_TYPES},
         "by_town": {town: summarise(counts) for town, counts in sorted(by_town.items())},
         "public_homes": public, "other_homes": summarise(others),
-        "tekun_in_care": sum(tekun.values()), "tekun_reserve": reserve_total, "surplus_open_beds": surplus_open,
+        "tekun_in_care": sum(tekun_residents_by_facility().values()),
+        "tekun_reserve": sum(r.reserve for r in public_reserves),
+        "surplus_open_beds": sum(r.open_beds for r in public_reserves),
     }
 
 

@@ -189,6 +189,7 @@ class BedHold(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bed_id: Mapped[int] = mapped_column(ForeignKey("bed.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
     note: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

@@ -80,7 +80,7 @@ def home():
     if current_user.role == Role.facility_manager and len(current_user.facilities) == 1:
         return redirect(url_for("facilities.board", facility_id=current_user.facilities[0].id))
     if current_user.role == Role.family:
-        return render_template("facilities/family_home.html")
+        return redirect(url_for("placements.index"))
     if current_user.is_bureau:
         return redirect(url_for("dashboard.index"))
     return redirect(url_for("facilities.index"))
@@ -345,3 +345,12 @@ def meals(facility_id):
     form.day.data = local_today()
     return render_template("facilities/meals.html", facility=facility, form=form, can_manage=can_manage,
                            log=queries.meal_log(facility.id))
+
+
+@bp.post("/beds/<int:bed_id>/open")
+@policy.roles_required(Role.facility_manager)
+def open_to_public(bed_id):
+    bed = _bed(bed_id, manage=True)
+    flag = request.form.get("open") == "1"
+    return _apply(ActionForm(), lambda: services.set_open_to_public(current_user, bed, flag),
+                  _l("Saved."), url_for("facilities.bed", bed_id=bed.id))

@@ -51,6 +51,10 @@ class StayAlreadyEnded(DomainError):
     pass
 
 
+class ReserveNeeded(DomainError):
+    pass
+
+
 class InvalidDate(InvalidInput):
     pass
 
@@ -353,3 +357,28 @@ def record_meals(actor, facility: Facility, *, day: date, meals: int,
     audit.record(actor, "meal_log.create", log, facility_id=facility.id,
                  after={"day": day.isoformat(), "meals": meals, "subsidised": log.subsidised_by_category})
     return log
+
+
+def set_open_to_public(actor, bed: Bed, open_to_public: bool) -> Bed:
+    """Open a bed to the public, or close it. A public home keeps enough vacant closed beds for
+    its tekun reserve: opening one that the reserve needs is refused, with the figures."""
+    from eldercare.placements.reserve import reserves
+
+    if bed.open_to_public == open_to_public:
+        raise InvalidInput(_l("Nothing to change."))
+    claim(db.session, bed)
+    if open_to_public and bed.facility.type == FacilityType.public_home:
+        r = reserves()[bed.facility_id]
+        vacant_closed_after = r.vacant_closed - (1 if queries.state_of(bed.id) == BedState.vacant else 0)
+        if vacant_closed_after < r.vacant_needed:
+            raise ReserveNeeded(_l(
+                "The tekun reserve of this home is %(reserve)s beds: %(residents)s tekun residents and %(needed)s "
+                "vacant beds kept for tekun elders. Only %(closed)s vacant beds are kept closed, so this bed "
+                "must stay closed.", reserve=r.reserve, residents=r.tekun_residents, needed=r.vacant_needed,
+                closed=r.vacant_closed))
+    before = _bed_fields(bed)
+    bed.open_to_public = open_to_public
+    db.session.flush()
+    audit.record(actor, "bed.open_to_public", bed, facility_id=bed.facility_id, before=before,
+                 after=_bed_fields(bed))
+    return bed

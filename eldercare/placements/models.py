@@ -1,7 +1,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eldercare.models import Base, db_enum, utcnow
@@ -60,3 +60,145 @@ class Elder(Base):
 
     def is_high_age(self, day: date) -> bool:
         return self.age_on(day) >= HIGH_AGE
+
+
+class Status(enum.StrEnum):
+    """An application's life (issue: placement applications)."""
+
+    draft = "draft"
+    submitted = "submitted"
+    under_review = "under_review"
+    more_info = "more_info"  # back to the family for more information
+    approved = "approved"  # on the waitlist
+    rejected = "rejected"
+    offered = "offered"  # a bed is held for it until the offer expires
+    accepted = "accepted"
+    admitted = "admitted"
+    withdrawn = "withdrawn"
+
+
+class Action(enum.StrEnum):
+    submit = "submit"
+    start_review = "start_review"
+    approve = "approve"
+    reject = "reject"
+    request_info = "request_info"
+    offer = "offer"
+    accept = "accept"
+    decline = "decline"
+    expire = "expire"
+    admit = "admit"
+    withdraw = "withdraw"
+
+
+FAMILY, BUREAU, MANAGER, SYSTEM = "family", "bureau", "manager", "system"
+BEFORE_ADMISSION = (Status.draft, Status.submitted, Status.under_review, Status.more_info, Status.approved,
+                    Status.offered, Status.accepted)
+
+# The one table of allowed transitions: (from, action) -> (to, who may do it).
+# Declined and expired offers go back to the waitlist at their place (approved, same date).
+TRANSITIONS: dict[tuple[Status, Action], tuple[Status, frozenset[str]]] = {
+    (Status.draft, Action.submit): (Status.submitted, frozenset({FAMILY})),
+    (Status.more_info, Action.submit): (Status.submitted, frozenset({FAMILY})),
+    (Status.submitted, Action.start_review): (Status.under_review, frozenset({BUREAU})),
+    (Status.under_review, Action.approve): (Status.approved, frozenset({BUREAU})),
+    (Status.under_review, Action.reject): (Status.rejected, frozenset({BUREAU})),
+    (Status.under_review, Action.request_info): (Status.more_info, frozenset({BUREAU})),
+    (Status.approved, Action.offer): (Status.offered, frozenset({BUREAU})),
+    (Status.offered, Action.accept): (Status.accepted, frozenset({FAMILY})),
+    (Status.offered, Action.decline): (Status.approved, frozenset({FAMILY})),
+    (Status.offered, Action.expire): (Status.approved, frozenset({SYSTEM})),
+    (Status.accepted, Action.admit): (Status.admitted, frozenset({MANAGER, BUREAU})),
+    **{(status, Action.withdraw): (Status.withdrawn, frozenset({FAMILY})) for status in BEFORE_ADMISSION},
+}
+OPEN_STATUSES = frozenset({Status.submitted, Status.under_review, Status.more_info, Status.approved,
+                           Status.offered, Status.accepted})
+
+
+class Application(Base):
+    """A family's application for a placement of one elder. What the family declares
+    (category, flags) is kept here; the elder's own record is updated when the bureau approves."""
+
+    __tablename__ = "application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elder.id"), index=True)
+    status: Mapped[Status] = mapped_column(db_enum(Status), index=True, default=Status.draft)
+    category: Mapped[Category] = mapped_column(db_enum(Category))
+    severe_disability: Mapped[bool] = mapped_column(default=False)
+    living_alone: Mapped[bool] = mapped_column(default=False)
+    empty_nest: Mapped[bool] = mapped_column(default=False)
+    relation: Mapped[str] = mapped_column(String(32))
+    contact_name: Mapped[str] = mapped_column(String(64))
+    contact_phone: Mapped[str] = mapped_column(String(32))
+    preferred_town_ids: Mapped[list] = mapped_column(JSON, default=list)
+    preferred_facility_ids: Mapped[list] = mapped_column(JSON, default=list)
+    needs_nursing: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str] = mapped_column(String(1000), default="")
+    consent_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]  # the waitlist place; kept when an offer is declined or expires
+    admitted_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(String(500), default="")  # the last rejection / information request
+    offered_bed_id: Mapped[int | None] = mapped_column(ForeignKey("bed.id"))
+    offer_expires_at: Mapped[datetime | None]
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stay.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    elder = relationship("Elder")
+    family = relationship("User")
+    offered_bed = relationship("Bed")
+    stay = relationship("Stay")
+    events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application")
+
+
+class ApplicationEvent(Base):
+    """One transition: who, when, from what to what, and why."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    action: Mapped[Action] = mapped_column(db_enum(Action))
+    from_status: Mapped[Status] = mapped_column(db_enum(Status))
+    to_status: Mapped[Status] = mapped_column(db_enum(Status))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application = relationship("Application", back_populates="events")
+    actor = relationship("User")
+
+
+class Assessment(Base):
+    """An ability assessment (GB/T 42195-2022): four domain scores and the adjustments; the
+    level is computed (placements.assessment), never typed."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elder.id"), index=True)
+    self_care: Mapped[int]
+    mobility: Mapped[int]
+    mental: Mapped[int]
+    perception: Mapped[int]
+    coma: Mapped[bool] = mapped_column(default=False)
+    dementia_or_psychiatric: Mapped[bool] = mapped_column(default=False)
+    risk_events_30d: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int]
+    level: Mapped[AbilityLevel] = mapped_column(db_enum(AbilityLevel))
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assessed_by = relationship("User")
+
+
+class PriorityWeight(Base):
+    """Points per term of the priority score; the bureau sets them, code never does."""
+
+    __tablename__ = "priority_weight"
+
+    key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    points: Mapped[float]

@@ -7,7 +7,9 @@ from eldercare import audit
 from eldercare.errors import InvalidInput
 from eldercare.extensions import db
 from eldercare.identity import mask_id_number, parse_id_number
-from eldercare.placements.models import Category, Elder, Sex
+from eldercare.models import claim
+from eldercare.placements.assessment import assess
+from eldercare.placements.models import Assessment, Category, Elder, Sex
 
 
 class IdNumberNameMismatch(InvalidInput):
@@ -56,3 +58,22 @@ def reveal_id_number(actor, elder: Elder) -> str:
     """The full ID number, for a role allowed to see it; every view is audited."""
     audit.record(actor, "elder.view_id_number", elder)
     return elder.id_number
+
+
+def record_assessment(actor, elder: Elder, *, self_care: int, mobility: int, mental: int, perception: int,
+                      coma: bool, dementia_or_psychiatric: bool, risk_events_30d: int) -> Assessment:
+    """Store an assessment; its computed level becomes the elder's (the latest one counts)."""
+    result = assess(self_care=self_care, mobility=mobility, mental=mental, perception=perception, coma=coma,
+                    dementia_or_psychiatric=dementia_or_psychiatric, risk_events_30d=risk_events_30d)
+    claim(db.session, elder)
+    record = Assessment(elder_id=elder.id, self_care=self_care, mobility=mobility, mental=mental,
+                        perception=perception, coma=coma, dementia_or_psychiatric=dementia_or_psychiatric,
+                        risk_events_30d=risk_events_30d, total=result.total, level=result.level,
+                        assessed_by_id=actor.id)
+    db.session.add(record)
+    before = elder.ability_level.value if elder.ability_level else None
+    elder.ability_level = result.level
+    db.session.flush()
+    audit.record(actor, "elder.assess", elder, before={"ability_level": before},
+                 after={"ability_level": result.level.value, "total": result.total})
+    return record

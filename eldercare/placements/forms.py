@@ -1,0 +1,69 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from eldercare import labels
+from eldercare.placements.assessment import DOMAIN_LABELS, DOMAINS
+
+PHONE = Regexp(r"^1\d{10}$", message=_l("Please enter an 11-digit mobile number."))
+
+
+class ApplicationForm(FlaskForm):
+    name = StringField(_l("Elder's name"), validators=[DataRequired(), Length(max=64)])
+    id_number = StringField(_l("Resident ID number"), validators=[DataRequired(), Length(min=18, max=18)],
+                            render_kw={"autocomplete": "off", "maxlength": 18})
+    category = SelectField(_l("Category"), choices=labels.choices(labels.CATEGORY))
+    severe_disability = BooleanField(_l("Severe disability (certificate grade 1-2)"))
+    living_alone = BooleanField(_l("Living alone"))
+    empty_nest = BooleanField(_l("Empty nest"))
+    relation = StringField(_l("Your relation to the elder"), validators=[DataRequired(), Length(max=32)])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=64)])
+    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), PHONE],
+                                render_kw={"inputmode": "tel"})
+    preferred_town_ids = SelectMultipleField(_l("Preferred towns or streets"), coerce=int)
+    preferred_facility_ids = SelectMultipleField(_l("Preferred homes"), coerce=int)
+    needs_nursing = BooleanField(_l("Needs a nursing-type bed"))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+
+
+class SubmitForm(FlaskForm):
+    consent = BooleanField(_l("I agree that the civil-affairs bureau and the nursing homes process the elder's "
+                              "personal information, including the ID number and health information, to handle "
+                              "this application."))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (the family will read it)"), validators=[DataRequired(), Length(max=500)])
+
+
+class OfferForm(FlaskForm):
+    bed_id = IntegerField(validators=[DataRequired()])
+    hours = IntegerField(_l("Offer valid for (hours)"), default=72, validators=[DataRequired(), NumberRange(1, 336)])
+
+
+class AdmitApplicationForm(FlaskForm):
+    on = DateField(_l("Admission date"), validators=[DataRequired()])
+
+
+class AssessmentForm(FlaskForm):
+    self_care = IntegerField(DOMAIN_LABELS["self_care"], validators=[InputRequired(),
+                                                                    NumberRange(0, DOMAINS["self_care"])])
+    mobility = IntegerField(DOMAIN_LABELS["mobility"], validators=[InputRequired(),
+                                                                  NumberRange(0, DOMAINS["mobility"])])
+    mental = IntegerField(DOMAIN_LABELS["mental"], validators=[InputRequired(),
+                                                              NumberRange(0, DOMAINS["mental"])])
+    perception = IntegerField(DOMAIN_LABELS["perception"], validators=[InputRequired(),
+                                                                      NumberRange(0, DOMAINS["perception"])])
+    coma = BooleanField(_l("In a coma"))
+    dementia_or_psychiatric = BooleanField(_l("Diagnosed dementia or psychiatric illness"))
+    risk_events_30d = IntegerField(_l("Falls, choking, self-harm or wandering in the last 30 days"), default=0,
+                                   validators=[Optional(), NumberRange(0, 100)])

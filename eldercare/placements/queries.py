@@ -1,0 +1,169 @@
+"""The read side of placements: plain data for pages, the dashboard and (later) the API."""
+
+import statistics
+from datetime import date
+
+from sqlalchemy import func, select
+
+from eldercare.cache import cached
+from eldercare.extensions import db
+from eldercare.facilities import queries as bed_queries
+from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, FacilityType, Stay, Town
+from eldercare.identity import mask_id_number
+from eldercare.placements import priority, reserve
+from eldercare.placements.models import OPEN_STATUSES, Application, Assessment, Category, Elder, Status
+from eldercare.placements.workflow import is_disabled
+
+RANKED = 20
+
+
+@cached
+def institutions() -> tuple:
+    return tuple(
+        {"id": f.id, "name": f.name, "type": f.type.value, "town_id": f.town_id, "town": f.town}
+        for f in db.session.execute(
+            select(Facility.id, Facility.name, Facility.type, Facility.town_id, Town.name.label("town"))
+            .join(Town, Town.id == Facility.town_id)
+            .where(Facility.type.in_([t.value for t in INSTITUTION_TYPES]))
+            .order_by(Town.code, Facility.name)
+        )
+    )
+
+
+@cached
+def open_beds_public() -> dict:
+    """Open beds by town, home and care type, with each home's last bed change. Counts only."""
+    per_care = reserve.open_beds_by_care_type()
+    changes = bed_queries.counts_by_facility()
+    towns: dict[str, dict] = {}
+    for f in institutions():
+        counts = per_care.get(f["id"])
+        if not counts:
+            continue
+        town = towns.setdefault(f["town"], {"nursing": 0, "ordinary": 0, "homes": []})
+        town["nursing"] += counts["nursing"]
+        town["ordinary"] += counts["ordinary"]
+        town["homes"].append({"name": f["name"], "type": f["type"], **counts,
+                              "last_changed_at": changes.get(f["id"], {}).get("changed")})
+    return {"towns": towns, "nursing": sum(t["nursing"] for t in towns.values()),
+            "ordinary": sum(t["ordinary"] for t in towns.values())}
+
+
+def applications_of_family(user_id: int) -> list[Application]:
+    return list(db.session.scalars(
+        select(Application).where(Application.family_id == user_id).order_by(Application.id.desc())
+    ))
+
+
+def _names(model, ids) -> list[str]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(model.name).where(model.id.in_(ids)).order_by(model.name)))
+
+
+def application_detail(application: Application, today: date) -> dict:
+    terms = priority.score_terms(application, today)
+    return {
+        "masked_id": mask_id_number(application.elder.id_number),
+        "age": application.elder.age_on(today),
+        "terms": terms,
+        "score": round(sum(points for _, points in terms), 1),
+        "scored": application.category != Category.tekun,
+        "towns": _names(Town, application.preferred_town_ids),
+        "facilities": _names(Facility, application.preferred_facility_ids),
+        "disabled": is_disabled(application),
+    }
+
+
+def status_counts() -> dict[str, int]:
+    return dict(db.session.execute(select(Application.status, func.count()).group_by(Application.status)).all())
+
+
+def review_list(status: str | None, today: date) -> list[dict]:
+    """Applications for the reviewer, highest score first within the waitlist order."""
+    query = select(Application).where(Application.status != Status.draft)
+    query = query.where(Application.status == status) if status else query.where(
+        Application.status.in_(OPEN_STATUSES))
+    weights = priority.weights()
+    rows = []
+    for a in db.session.scalars(query.order_by(Application.submitted_at)):
+        rows.append({"application": a, "score": priority.score(a, today, weights) if a.category != Category.tekun
+                     else None, "masked_id": mask_id_number(a.elder.id_number)})
+    rows.sort(key=lambda r: (r["application"].category != Category.tekun, -(r["score"] or 0)))
+    return rows
+
+
+def ranked_for_bed(bed: Bed, today: date) -> list[dict]:
+    """The top eligible approved applications for one vacant bed.
+
+    An open bed goes to non-tekun applications, a closed bed of a public home to tekun ones
+    (placed by the bureau, the least able first); a disabled elder only to a nursing-type bed;
+    those preferring the bed's town or home come first, then by score.
+    """
+    tekun_bed = bed.facility.type == FacilityType.public_home and not bed.open_to_public
+    if not bed.open_to_public and not tekun_bed:
+        return []
+    query = select(Application).where(Application.status == Status.approved)
+    query = query.where(Application.category == Category.tekun) if tekun_bed else query.where(
+        Application.category != Category.tekun)
+    weights = priority.weights()
+    rows = []
+    for a in db.session.scalars(query):
+        if (is_disabled(a) or a.needs_nursing) and bed.care_type.value != "nursing":
+            continue
+        prefers = bed.facility_id in (a.preferred_facility_ids or []) or bed.facility.town_id in (
+            a.preferred_town_ids or [])
+        rows.append({"application": a, "prefers": prefers, "terms": priority.score_terms(a, today, weights),
+                     "score": priority.score(a, today, weights), "masked_id": mask_id_number(a.elder.id_number)})
+    if tekun_bed:
+        order = ["complete", "severe", "moderate", "mild", "intact", None]
+        rows.sort(key=lambda r: (not r["prefers"], order.index(r["application"].elder.ability_level.value
+                                                               if r["application"].elder.ability_level else None),
+                                 r["application"].approved_at))
+    else:
+        rows.sort(key=lambda r: (not r["prefers"], -r["score"], r["application"].approved_at))
+    return rows[:RANKED]
+
+
+def facility_of_elder(elder_id: int) -> int | None:
+    return db.session.scalar(
+        select(Bed.facility_id).join(Stay, Stay.bed_id == Bed.id).where(Stay.elder_id == elder_id,
+                                                                         Stay.end_on.is_(None))
+    )
+
+
+def assessments_of(elder_id: int) -> list[Assessment]:
+    return list(db.session.scalars(
+        select(Assessment).where(Assessment.elder_id == elder_id).order_by(Assessment.id.desc()).limit(10)
+    ))
+
+
+def waitlist_figures() -> dict:
+    """For the dashboard and the report: applications by state and category, median days from
+    submission to admission, open beds against approved applications by town."""
+    by_status_category: dict[str, dict[str, int]] = {}
+    for status, category, n in db.session.execute(
+        select(Application.status, Application.category, func.count())
+        .where(Application.status != Status.draft).group_by(Application.status, Application.category)
+    ):
+        by_status_category.setdefault(status.value, {})[category.value] = n
+    waits = [(admitted - submitted).total_seconds() / 86400 for submitted, admitted in db.session.execute(
+        select(Application.submitted_at, Application.admitted_at).where(Application.status == Status.admitted)
+    )]
+    approved_by_town: dict[int, int] = {}
+    for town_ids, elder_town in db.session.execute(
+        select(Application.preferred_town_ids, Elder.town_id).join(Elder, Elder.id == Application.elder_id)
+        .where(Application.status == Status.approved)
+    ):
+        town = (town_ids or [elder_town])[0] if (town_ids or elder_town) else None
+        if town is not None:
+            approved_by_town[town] = approved_by_town.get(town, 0) + 1
+    open_by_facility = reserve.open_beds_by_facility()
+    towns = []
+    for f_town_id, town_name in db.session.execute(select(Town.id, Town.name).order_by(Town.code)):
+        open_beds = sum(n for f in institutions() if f["town_id"] == f_town_id
+                        for n in [open_by_facility.get(f["id"], 0)])
+        towns.append({"town": town_name, "open_beds": open_beds, "approved": approved_by_town.get(f_town_id, 0)})
+    return {"by_status_category": by_status_category,
+            "median_days_to_admission": statistics.median(waits) if waits else None,
+            "admitted": len(waits), "towns": towns}

@@ -1,0 +1,320 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from eldercare.auth import policy
+from eldercare.auth.models import BUREAU_ROLES, Role
+from eldercare.errors import DomainError
+from eldercare.extensions import db
+from eldercare.facilities import queries as bed_queries
+from eldercare.facilities.models import Bed, BedState, Town
+from eldercare.notifications import mark_all_read, recent
+from eldercare.placements import queries, workflow
+from eldercare.placements.forms import (
+    AdmitApplicationForm,
+    ApplicationForm,
+    AssessmentForm,
+    OfferForm,
+    ReasonForm,
+    SubmitForm,
+)
+from eldercare.placements.models import Application, Category, Elder, Status
+from eldercare.placements.services import record_assessment, reveal_id_number
+from eldercare.timekeeping import local_today
+
+bp = Blueprint("placements", __name__)
+
+
+def _application(application_id: int) -> Application:
+    """The application if the user may see it; 404 otherwise, so a family cannot learn
+    whether someone else's application exists by trying numbers."""
+    application = db.session.get(Application, application_id)
+    if application is None or not policy.can_view_application(current_user, application):
+        abort(404)
+    return application
+
+
+def _own(application_id: int) -> Application:
+    application = _application(application_id)
+    policy.require(policy.can_change_application(current_user, application))
+    return application
+
+
+def _form_errors(form) -> str:
+    return "; ".join(f"{form[name].label.text}: {', '.join(map(str, errors))}" for name, errors in form.errors.items())
+
+
+def _act(form, action, success, back):
+    if form is not None and not form.validate_on_submit():
+        flash(_form_errors(form) or _l("Please check the form."), "error")
+        return redirect(back)
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return redirect(back)
+
+
+@bp.get("/open-beds")
+def open_beds():
+    """Public: open beds by town, home and care type; counts only, no personal data."""
+    return render_template("placements/open_beds.html", data=queries.open_beds_public())
+
+
+def _choices(form):
+    form.preferred_town_ids.choices = [SelectChoice(t.id, t.name)
+                                       for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code))]
+    form.preferred_facility_ids.choices = [
+        SelectChoice(f["id"], f"{f['town']} · {f['name']}") for f in queries.institutions()
+    ]
+
+
+@bp.get("/applications")
+@policy.roles_required(Role.family)
+def index():
+    return render_template("placements/list.html", applications=queries.applications_of_family(current_user.id))
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@policy.roles_required(Role.family)
+def new():
+    return _edit(None)
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@policy.roles_required(Role.family)
+def edit(application_id):
+    return _edit(_own(application_id))
+
+
+def _edit(application):
+    form = ApplicationForm(obj=application)
+    _choices(form)
+    if request.method == "GET" and application is not None:
+        form.name.data = application.elder.name
+        form.id_number.data = ""  # never sent back to the browser; typed again to change it
+        form.category.data = application.category.value
+    if request.method == "GET" and application is None:
+        form.category.data = Category.general.value
+    if request.method == "POST" and application is not None and not form.id_number.data:
+        form.id_number.data = application.elder.id_number
+    if form.validate_on_submit():
+        try:
+            saved = workflow.save_draft(
+                current_user, application, name=form.name.data, id_number=form.id_number.data,
+                category=Category(form.category.data), severe_disability=form.severe_disability.data,
+                living_alone=form.living_alone.data, empty_nest=form.empty_nest.data, relation=form.relation.data,
+                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+                preferred_town_ids=form.preferred_town_ids.data,
+                preferred_facility_ids=form.preferred_facility_ids.data, needs_nursing=form.needs_nursing.data,
+                notes=form.notes.data or "",
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_l("Saved. Check it, then send it to the civil-affairs bureau."), "success")
+            return redirect(url_for("placements.show", application_id=saved.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("placements/form.html", form=form, application=application), status
+
+
+@bp.route("/applications/<int:application_id>", methods=["GET"])
+@login_required
+def show(application_id):
+    application = _application(application_id)
+    return _render_show(application, full_id=None)
+
+
+def _render_show(application, full_id):
+    today = local_today()
+    return render_template(
+        "placements/show.html", application=application, full_id=full_id,
+        detail=queries.application_detail(application, today),
+        actions=workflow.allowed_actions(application, current_user),
+        submit_form=SubmitForm(), reason_form=ReasonForm(), admit_form=AdmitApplicationForm(on=today),
+        can_review=policy.can_review_applications(current_user),
+        can_admit=application.status == Status.accepted and (
+            current_user.is_bureau or policy.can_manage_facility(current_user, application.offered_bed.facility_id)),
+        can_reveal=policy.can_see_full_id_numbers(current_user),
+    )
+
+
+@bp.post("/applications/<int:application_id>/reveal-id")
+@policy.roles_required(*BUREAU_ROLES)
+def reveal_id(application_id):
+    """Show the full ID number once, on this page only; the view is audited."""
+    application = _application(application_id)
+    full_id = reveal_id_number(current_user, application.elder)
+    db.session.commit()
+    return _render_show(application, full_id=full_id)
+
+
+def _back(application):
+    return url_for("placements.show", application_id=application.id)
+
+
+@bp.post("/applications/<int:application_id>/submit")
+@policy.roles_required(Role.family)
+def submit(application_id):
+    application = _own(application_id)
+    form = SubmitForm()
+    return _act(form, lambda: workflow.submit(current_user, application, consent=form.consent.data),
+                _l("Sent. The civil-affairs bureau will review it."), _back(application))
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@policy.roles_required(Role.family)
+def withdraw(application_id):
+    application = _own(application_id)
+    return _act(SubmitForm(), lambda: workflow.withdraw(current_user, application), _l("Withdrawn."),
+                _back(application))
+
+
+@bp.post("/applications/<int:application_id>/accept")
+@policy.roles_required(Role.family)
+def accept(application_id):
+    application = _own(application_id)
+    return _act(SubmitForm(), lambda: workflow.accept(current_user, application),
+                _l("Accepted. The home will contact you about the admission."), _back(application))
+
+
+@bp.post("/applications/<int:application_id>/decline")
+@policy.roles_required(Role.family)
+def decline(application_id):
+    application = _own(application_id)
+    return _act(SubmitForm(), lambda: workflow.decline(current_user, application),
+                _l("Declined. The application keeps its place on the waitlist."), _back(application))
+
+
+@bp.post("/applications/<int:application_id>/review")
+@policy.roles_required(*BUREAU_ROLES)
+def start_review(application_id):
+    application = _application(application_id)
+    return _act(SubmitForm(), lambda: workflow.start_review(current_user, application), _l("Saved."),
+                _back(application))
+
+
+@bp.post("/applications/<int:application_id>/approve")
+@policy.roles_required(*BUREAU_ROLES)
+def approve(application_id):
+    application = _application(application_id)
+    return _act(SubmitForm(), lambda: workflow.approve(current_user, application),
+                _l("Approved: the application is on the waitlist."), _back(application))
+
+
+@bp.post("/applications/<int:application_id>/reject")
+@policy.roles_required(*BUREAU_ROLES)
+def reject(application_id):
+    application = _application(application_id)
+    form = ReasonForm()
+    return _act(form, lambda: workflow.reject(current_user, application, form.reason.data), _l("Rejected."),
+                _back(application))
+
+
+@bp.post("/applications/<int:application_id>/request-info")
+@policy.roles_required(*BUREAU_ROLES)
+def request_info(application_id):
+    application = _application(application_id)
+    form = ReasonForm()
+    return _act(form, lambda: workflow.request_info(current_user, application, form.reason.data),
+                _l("Sent back to the family."), _back(application))
+
+
+@bp.post("/applications/<int:application_id>/offer")
+@policy.roles_required(*BUREAU_ROLES)
+def offer(application_id):
+    application = _application(application_id)
+    form = OfferForm()
+
+    def run():
+        bed = db.session.get(Bed, form.bed_id.data)
+        if bed is None:
+            abort(404)
+        workflow.offer(current_user, application, bed, hours=form.hours.data)
+
+    return _act(form, run, _l("The bed is offered and held for this application."), _back(application))
+
+
+@bp.post("/applications/<int:application_id>/admit")
+@policy.roles_required(Role.facility_manager, *BUREAU_ROLES)
+def admit(application_id):
+    application = _application(application_id)
+    policy.require(application.offered_bed is not None and (
+        current_user.is_bureau or policy.can_manage_facility(current_user, application.offered_bed.facility_id)))
+    form = AdmitApplicationForm()
+    return _act(form, lambda: workflow.admit(current_user, application, on=form.on.data),
+                _l("Admitted."), _back(application))
+
+
+@bp.get("/review")
+@policy.roles_required(*BUREAU_ROLES)
+def review():
+    status = request.args.get("status") or None
+    if status not in (None, *Status):
+        abort(400)
+    return render_template("placements/review.html", status=status,
+                           rows=queries.review_list(status, local_today()), counts=queries.status_counts())
+
+
+@bp.get("/beds/<int:bed_id>/match")
+@policy.roles_required(*BUREAU_ROLES)
+def match(bed_id):
+    bed = db.get_or_404(Bed, bed_id)
+    state = bed_queries.state_of(bed.id)
+    return render_template("placements/match.html", bed=bed, state=state,
+                           rows=queries.ranked_for_bed(bed, local_today()) if state == BedState.vacant else [],
+                           offer_form=OfferForm(bed_id=bed.id))
+
+
+@bp.route("/elders/<int:elder_id>/assess", methods=["GET", "POST"])
+@policy.roles_required(Role.facility_manager, *BUREAU_ROLES)
+def assess(elder_id):
+    elder = db.get_or_404(Elder, elder_id)
+    policy.require(policy.can_assess(current_user, queries.facility_of_elder(elder.id)))
+    form = AssessmentForm()
+    if form.validate_on_submit():
+        try:
+            record = record_assessment(
+                current_user, elder, self_care=form.self_care.data, mobility=form.mobility.data,
+                mental=form.mental.data, perception=form.perception.data, coma=form.coma.data,
+                dementia_or_psychiatric=form.dementia_or_psychiatric.data,
+                risk_events_30d=form.risk_events_30d.data or 0)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_l("Assessed: total %(total)s.", total=record.total), "success")
+            return redirect(request.args.get("back") if (request.args.get("back") or "").startswith("/")
+                            and not request.args["back"].startswith("//") else url_for("placements.review"))
+    return render_template("placements/assess.html", elder=elder, form=form,
+                           history=queries.assessments_of(elder.id)), (422 if form.errors or form.form_errors
+                                                                       else 200)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    items = recent(current_user.id)
+    mark_all_read(current_user.id)
+    db.session.commit()
+    return render_template("placements/notifications.html", items=items)
+
+
+@bp.app_context_processor
+def bell():
+    from eldercare.notifications import unread_count
+
+    if current_user and current_user.is_authenticated:
+        return {"unread_notifications": unread_count(current_user.id)}
+    return {"unread_notifications": 0}
+
+

@@ -1,0 +1,273 @@
+"""Placement applications: from the family's draft to the admission, through the one table
+of transitions in placements.models.TRANSITIONS. Every command takes the acting user, records
+an event (who, when, why) and notifies the family; the caller commits once.
+"""
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from eldercare import audit, labels
+from eldercare.auth.models import Role
+from eldercare.errors import DomainError, InvalidInput
+from eldercare.extensions import db
+from eldercare.facilities import services as beds
+from eldercare.facilities.models import Bed, BedHold, CareType, FacilityType
+from eldercare.models import claim, utcnow
+from eldercare.notifications import notify
+from eldercare.placements import reserve
+from eldercare.placements.assessment import DISABLED
+from eldercare.placements.models import (
+    BUREAU,
+    FAMILY,
+    MANAGER,
+    SYSTEM,
+    TRANSITIONS,
+    Action,
+    Application,
+    ApplicationEvent,
+    Category,
+    Status,
+)
+from eldercare.placements.services import find_or_register_elder
+
+
+class InvalidTransition(DomainError):
+    pass
+
+
+class NotEligible(DomainError):
+    pass
+
+
+def actor_role(user) -> str:
+    if user is None:
+        return SYSTEM
+    if user.role == Role.family:
+        return FAMILY
+    if user.role == Role.facility_manager:
+        return MANAGER
+    return BUREAU
+
+
+def allowed_actions(application: Application, user) -> list[Action]:
+    """The actions `user` may take on the application now (buttons to show)."""
+    role = actor_role(user)
+    return [action for (status, action), (_, who) in TRANSITIONS.items()
+            if status == application.status and role in who]
+
+
+def _transition(actor, application: Application, action: Action, reason: str = "") -> ApplicationEvent:
+    """Check the table, move the application, record who/when/why and tell the family."""
+    claim(db.session, application)
+    rule = TRANSITIONS.get((application.status, action))
+    if rule is None or actor_role(actor) not in rule[1]:
+        raise InvalidTransition(
+            _l("An application that is %(status)s cannot be %(action)s.",
+               status=labels.APPLICATION_STATUS[application.status], action=labels.APPLICATION_ACTION[action])
+        )
+    event = ApplicationEvent(application_id=application.id, action=action, from_status=application.status,
+                             to_status=rule[0], actor_id=actor.id if actor else None, reason=reason)
+    application.status = rule[0]
+    db.session.add(event)
+    db.session.flush()
+    _tell_family(application, event)
+    return event
+
+
+
+
+def _in_default_language(message) -> str:
+    """Messages kept for later reading (bell, SMS) are written in the default language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message)
+
+
+def _tell_family(application: Application, event: ApplicationEvent) -> None:
+    text = _l("The application for %(name)s is now: %(status)s.", name=application.elder.name,
+              status=labels.APPLICATION_STATUS[event.to_status])
+    if event.reason:
+        text = _l("%(text)s Reason: %(reason)s", text=text, reason=event.reason)
+    notify(application.family, _in_default_language(text), application.id)
+
+
+def save_draft(actor, application: Application | None, *, name: str, id_number: str, category: Category,
+               severe_disability: bool, living_alone: bool, empty_nest: bool, relation: str, contact_name: str,
+               contact_phone: str, preferred_town_ids: list[int], preferred_facility_ids: list[int],
+               needs_nursing: bool, notes: str) -> Application:
+    """Create or change a draft (or an application sent back for more information)."""
+    if application is not None and application.status not in (Status.draft, Status.more_info):
+        raise InvalidTransition(_l("Only a draft, or an application sent back for more information, can be changed."))
+    elder = find_or_register_elder(actor, name=name, id_number=id_number, town_id=None, category=category)
+    fields = dict(elder_id=elder.id, category=category, severe_disability=severe_disability,
+                  living_alone=living_alone, empty_nest=empty_nest, relation=relation.strip(),
+                  contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
+                  preferred_town_ids=sorted(set(preferred_town_ids)),
+                  preferred_facility_ids=sorted(set(preferred_facility_ids)), needs_nursing=needs_nursing,
+                  notes=notes.strip())
+    if application is None:
+        application = Application(family_id=actor.id, status=Status.draft, **fields)
+        db.session.add(application)
+    else:
+        for key, value in fields.items():
+            setattr(application, key, value)
+        application.changed_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "application.save", application,
+                 after={"status": application.status.value, "elder_id": elder.id, "category": category.value})
+    return application
+
+
+def submit(actor, application: Application, *, consent: bool) -> ApplicationEvent:
+    if not consent:
+        raise InvalidInput(_l("Please confirm that you agree to the processing of the elder's personal information."))
+    application.consent_at = utcnow()
+    application.submitted_at = application.submitted_at or utcnow()
+    return _transition(actor, application, Action.submit)
+
+
+def start_review(actor, application: Application) -> ApplicationEvent:
+    return _transition(actor, application, Action.start_review)
+
+
+def approve(actor, application: Application) -> ApplicationEvent:
+    """Approve: the declared category and flags become the elder's record (checked by the bureau)."""
+    elder = application.elder
+    claim(db.session, elder)
+    before = {"category": elder.category.value, "severe_disability": elder.severe_disability,
+              "living_alone": elder.living_alone, "empty_nest": elder.empty_nest}
+    elder.category = application.category
+    elder.severe_disability = application.severe_disability
+    elder.living_alone = application.living_alone
+    elder.empty_nest = application.empty_nest
+    application.approved_at = utcnow()
+    audit.record(actor, "elder.verify", elder, before=before,
+                 after={"category": elder.category.value, "severe_disability": elder.severe_disability,
+                        "living_alone": elder.living_alone, "empty_nest": elder.empty_nest})
+    return _transition(actor, application, Action.approve)
+
+
+def reject(actor, application: Application, reason: str) -> ApplicationEvent:
+    return _transition(actor, application, Action.reject, _require_reason(reason))
+
+
+def request_info(actor, application: Application, reason: str) -> ApplicationEvent:
+    return _transition(actor, application, Action.request_info, _require_reason(reason))
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("Please write the reason; the family will read it."))
+    if len(reason) > 500:
+        raise InvalidInput(_l("Please keep the reason under 500 characters."))
+    return reason
+
+
+def is_disabled(application: Application) -> bool:
+    level = application.elder.ability_level
+    return application.severe_disability or (level is not None and level in DISABLED)
+
+
+def check_eligible(application: Application, bed: Bed) -> None:
+    """A disabled elder (or one asking for it) is offered nursing-type beds only; tekun elders
+    go to reserved beds of public homes, everyone else to open beds above the reserve."""
+    if (is_disabled(application) or application.needs_nursing) and bed.care_type != CareType.nursing:
+        raise NotEligible(_l("This elder needs a nursing-type bed."))
+    if application.category == Category.tekun:
+        if bed.facility.type != FacilityType.public_home or bed.open_to_public:
+            raise NotEligible(_l("Tekun elders are placed in the reserved beds of public nursing homes."))
+    else:
+        if not bed.open_to_public:
+            raise NotEligible(_l("This bed is not open to the public."))
+        if reserve.open_beds_by_facility().get(bed.facility_id, 0) < 1:
+            raise NotEligible(_l("This home has no open bed above its tekun reserve."))
+
+
+def offer(actor, application: Application, bed: Bed, *, hours: int | None = None) -> ApplicationEvent:
+    """Offer a vacant bed: the bed is held for this application until the offer expires."""
+    hours = hours or current_app.config["OFFER_HOURS"]
+    if application.status != Status.approved:
+        raise InvalidTransition(_l("Only an approved application on the waitlist can be offered a bed."))
+    check_eligible(application, bed)
+    until = utcnow() + timedelta(hours=hours)
+    hold = beds.place_hold(actor, bed, until=until, note=_in_default_language(
+        _l("Offer to %(name)s", name=application.elder.name)))
+    hold.application_id = application.id
+    application.offered_bed_id = bed.id
+    application.offer_expires_at = until
+    return _transition(actor, application, Action.offer)
+
+
+def _release_offer(actor, application: Application) -> None:
+    hold = db.session.scalar(select(BedHold).where(BedHold.application_id == application.id,
+                                                   BedHold.released_at.is_(None)))
+    if hold is not None:
+        claim(db.session, hold.bed)
+        hold.released_at = utcnow()
+        audit.record(actor, "bed.release_hold", hold, facility_id=hold.bed.facility_id,
+                     after={"bed_id": hold.bed_id, "application_id": application.id})
+    application.offered_bed_id = None
+    application.offer_expires_at = None
+
+
+def accept(actor, application: Application) -> ApplicationEvent:
+    if application.offer_expires_at and application.offer_expires_at <= utcnow():
+        raise InvalidTransition(_l("This offer has expired."))
+    event = _transition(actor, application, Action.accept)
+    bed = application.offered_bed
+    for manager in bed.facility.managers:
+        notify(manager, _in_default_language(
+            _l("%(name)s accepted the offer of bed %(code)s.", name=application.elder.name, code=bed.code)),
+            application.id)
+    return event
+
+
+def decline(actor, application: Application) -> ApplicationEvent:
+    event = _transition(actor, application, Action.decline)
+    _release_offer(actor, application)
+    return event
+
+
+def withdraw(actor, application: Application) -> ApplicationEvent:
+    event = _transition(actor, application, Action.withdraw)
+    _release_offer(actor, application)
+    return event
+
+
+def admit(actor, application: Application, *, on: date):
+    """Admit an accepted application into its offered bed: the hold ends and the stay begins in
+    the same transaction."""
+    if application.status != Status.accepted:
+        raise InvalidTransition(_l("Only an accepted offer can be admitted."))
+    bed = application.offered_bed
+    _release_offer(actor, application)
+    db.session.flush()
+    stay = beds.admit(actor, bed, application.elder, on=on)
+    application.stay_id = stay.id
+    application.admitted_at = utcnow()
+    _transition(actor, application, Action.admit)
+    return stay
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """The scheduled job: offers past their expiry go back to the waitlist and free the bed.
+    Running it twice changes nothing the second time."""
+    now = now or utcnow()
+    expired = db.session.scalars(
+        select(Application).where(Application.status == Status.offered, Application.offer_expires_at <= now)
+        .order_by(Application.id)
+    ).all()
+    count = 0
+    for application in expired:
+        claim(db.session, application)
+        if application.status != Status.offered or application.offer_expires_at > now:
+            continue  # taken care of by someone else meanwhile
+        _transition(None, application, Action.expire)
+        _release_offer(None, application)
+        count += 1
+    return count
+
