@@ -8,12 +8,13 @@ inserted in bulk (a few statements per facility) so --scale 10 stays well under 
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import click
 from sqlalchemy import exists, insert, select
 
 from eldercare.auth.models import Role, User
+from eldercare.cache import bump
 from eldercare.extensions import db
 from eldercare.facilities.models import (
     Away,
@@ -32,7 +33,17 @@ from eldercare.facilities.models import (
 )
 from eldercare.identity import check_character
 from eldercare.models import utcnow
-from eldercare.placements.models import AbilityLevel, Category, Elder, Sex
+from eldercare.placements.models import (
+    TRANSITIONS,
+    AbilityLevel,
+    Action,
+    Application,
+    ApplicationEvent,
+    Category,
+    Elder,
+    Sex,
+    Status,
+)
 
 DEMO_PASSWORD = "eldercare-demo"
 AREA_CODE = "320682"
@@ -129,7 +140,71 @@ def seed(scale: int = 1, *, today: date, progress=None) -> dict:
     db.session.execute(
         insert(User.facilities.property.secondary).values(user_id=manager.id, facility_id=manager_facility.id)
     )
+    totals["applications"] = _applications(accounts, towns, rng, today, used_ids)
+    bump(db.session)  # the bulk inserts above bypass the ORM: cached figures must be read afresh
     return totals
+
+
+# Demo applications by status: families waiting at every step, so the review list and the
+# waitlist figures have something to show.
+APPLICATION_MIX = {Status.submitted: 8, Status.under_review: 6, Status.more_info: 2, Status.approved: 24,
+                   Status.rejected: 3}
+WALK = {  # the actions that lead to each status
+    Status.submitted: [Action.submit],
+    Status.under_review: [Action.submit, Action.start_review],
+    Status.more_info: [Action.submit, Action.start_review, Action.request_info],
+    Status.approved: [Action.submit, Action.start_review, Action.approve],
+    Status.rejected: [Action.submit, Action.start_review, Action.reject],
+}
+
+
+def _applications(accounts, towns, rng, today, used) -> int:
+    bureau = accounts["bureau"]
+    # The demo account "family" has two applications (one approved, one sent back for more
+    # information); the others belong to families who cannot log in.
+    others = []
+    for n in range(10):
+        user = User(username=f"demo-family-{n + 1}", role=Role.family, full_name=f"家属{n + 1}",
+                    password_hash="!", active=True)  # "!" matches no password
+        db.session.add(user)
+        others.append(user)
+    db.session.flush()
+    count = 0
+    for status, n in APPLICATION_MIX.items():
+        for i in range(n):
+            family = accounts["family"] if i == 0 and status in (Status.approved, Status.more_info) \
+                else others[count % len(others)]
+            town = towns[rng.randrange(len(towns))]
+            category = rng.choices([Category.tekun, Category.dibao, Category.dibao_edge, Category.general],
+                                   (2, 4, 2, 5))[0]
+            row = _elder_row(rng, town, category, _ability(rng, CareType.nursing), today, used)
+            elder = Elder(**row)
+            db.session.add(elder)
+            db.session.flush()
+            sent = datetime.combine(today - timedelta(days=rng.randint(3, 120)), datetime.min.time())
+            application = Application(
+                family_id=family.id, elder_id=elder.id, status=status,
+                category=category, severe_disability=row["severe_disability"], living_alone=row["living_alone"],
+                empty_nest=row["empty_nest"], relation=rng.choice(["儿子", "女儿", "侄子", "邻居"]),
+                contact_name=rng.choice(SURNAMES) + "先生", contact_phone=f"139{rng.randint(10000000, 99999999)}",
+                preferred_town_ids=[town.id], needs_nursing=row["ability_level"] != AbilityLevel.intact,
+                consent_at=sent, submitted_at=sent, created_at=sent,
+                approved_at=sent + timedelta(days=5) if status == Status.approved else None,
+                reason="请补充低保证明复印件。" if status == Status.more_info else (
+                    "经核查不符合条件。" if status == Status.rejected else ""),
+            )
+            db.session.add(application)
+            db.session.flush()
+            state = Status.draft
+            for step, action in enumerate(WALK[status]):
+                to = TRANSITIONS[state, action][0]
+                db.session.add(ApplicationEvent(
+                    application_id=application.id, action=action, from_status=state, to_status=to,
+                    actor_id=family.id if action == Action.submit else bureau.id, reason=application.reason
+                    if action in (Action.reject, Action.request_info) else "", at=sent + timedelta(days=step * 2)))
+                state = to
+            count += 1
+    return count
 
 
 def _towns() -> list[Town]:

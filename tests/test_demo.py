@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from eldercare.auth.models import User
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Stay
-from eldercare.placements.models import Category, Elder
+from eldercare.placements.models import Application, Category, Elder, Status
 from tests.conftest import login, post
 
 
@@ -25,7 +25,12 @@ def test_seed_demo_builds_rugao_and_is_idempotent(db, runner):
     institution = select(func.count()).select_from(Bed).where(Bed.kind == BedKind.institution)
     nursing = scalar(db, institution.where(Bed.care_type == CareType.nursing)) / scalar(db, institution)
     assert 0.6 < nursing < 0.74  # short of the 2024 target, so the shortfall shows
-    assert {u for (u,) in db.session.execute(select(User.username))} == {"admin", "bureau", "manager", "family"}
+    usernames = {u for (u,) in db.session.execute(select(User.username))}
+    assert {"admin", "bureau", "manager", "family"} <= usernames
+    others = db.session.scalars(select(User).where(User.username.like("demo-family-%"))).all()
+    assert others and not any(u.check_password("eldercare-demo") or u.check_password("") for u in others)
+    statuses = {s for (s,) in db.session.execute(select(Application.status).distinct())}
+    assert {Status.submitted, Status.approved, Status.more_info} <= statuses
     assert all(e.id_number.startswith("320682") for e in db.session.scalars(select(Elder).limit(50)))
 
     again = runner.invoke(args=["seed-demo"])

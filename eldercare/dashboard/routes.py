@@ -14,6 +14,7 @@ from eldercare.dashboard import charts, services, snapshots
 from eldercare.dashboard.forms import TargetForm
 from eldercare.extensions import db
 from eldercare.facilities.models import Town
+from eldercare.placements.queries import waitlist_figures
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -34,7 +35,7 @@ def index():
     occupancy = services.occupancy()
     return render_template(
         "dashboard/index.html", year=year, ratio=ratio, occupancy=occupancy,
-        freshness=services.freshness(), community=services.community(),
+        freshness=services.freshness(), community=services.community(), waitlist=waitlist_figures(),
         town_chart=charts.town_ratio_chart(year, str(get_locale())),
         occupancy_chart=charts.occupancy_chart(str(get_locale())),
         target_form=TargetForm(year=year, percent=ratio["target"] * 100),
