@@ -30,11 +30,13 @@ class AuditEvent(Base):
 
 
 def record(actor, action: str, entity, *, facility_id=None, before=None, after=None) -> AuditEvent:
+    """`entity` is a model instance, or a table name for a change to a whole table's settings."""
+    whole_table = isinstance(entity, str)
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,
-        entity_type=entity.__tablename__,
-        entity_id=entity.id,
+        entity_type=entity if whole_table else entity.__tablename__,
+        entity_id=None if whole_table else entity.id,
         facility_id=facility_id,
         before=before,
         after=after,

@@ -102,6 +102,25 @@ PRIORITY_TERM = {
     "waiting": _l("days waiting"),
 }
 
+PRIORITY_WEIGHT = {
+    "category.dibao": _l("Category: dibao"),
+    "category.dibao_edge": _l("Category: near dibao"),
+    "category.expense_hardship": _l("Category: expense hardship"),
+    "category.general": _l("Category: general"),
+    "ability.intact": _l("Ability: intact"),
+    "ability.mild": _l("Ability: mildly disabled"),
+    "ability.moderate": _l("Ability: moderately disabled"),
+    "ability.severe": _l("Ability: severely disabled"),
+    "ability.complete": _l("Ability: completely disabled"),
+    "severe_disability": _l("Severe disability certificate"),
+    "living_alone": _l("Living alone"),
+    "empty_nest": _l("Empty nest"),
+    "age.per_year_over_80": _l("Age: points per year over 80"),
+    "age.max": _l("Age: at most"),
+    "waiting.per_day": _l("Waiting: points per day since the application"),
+    "waiting.max": _l("Waiting: at most"),
+}
+
 
 def choices(mapping, exclude=()) -> list[SelectChoice]:
     """The options of a form's select field, in the mapping's order."""

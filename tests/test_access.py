@@ -57,6 +57,7 @@ ROUTES = {
     "placements.edit": ("GET", "/applications/{application}/edit", FAMILY),
     "placements.show": ("GET", "/applications/{application}", FAMILY | BUREAU | MANAGER),
     "placements.review": ("GET", "/review", BUREAU),
+    "placements.weights": ("GET", "/review/weights", BUREAU),
     "placements.match": ("GET", "/beds/{bed}/match", BUREAU),
     "placements.assess": ("GET", "/elders/{resident}/assess", BUREAU | MANAGER),
     "placements.reveal_id": ("POST", "/applications/{application}/reveal-id", BUREAU),
@@ -81,6 +82,7 @@ POSTS = {
     "placements.edit": ("/applications/{application}/edit", FAMILY),
     "placements.assess": ("/elders/{resident}/assess", BUREAU | MANAGER),
     "auth.register": ("/register", set(ROLES)),  # logged-in users are sent home
+    "placements.weights": ("/review/weights", {"bureau_admin"}),
 }
 
 

@@ -134,6 +134,17 @@ def test_weights_are_configuration(app):
     assert dict(priority.score_terms(application, local_today()))["category"] == 55.0
 
 
+def test_admin_changes_weights_and_bad_weights_change_nothing(db, client, bureau_admin):
+    from eldercare.placements.priority import DEFAULT_WEIGHTS
+
+    login(client, bureau_admin)
+    form = {key.replace(".", "__"): str(value) for key, value in DEFAULT_WEIGHTS.items()}
+    response = post(client, "/review/weights", {**form, "category__dibao": "60"})
+    assert response.status_code == 302 and priority.weights()["category.dibao"] == 60
+    bad = post(client, "/review/weights", {**form, "living_alone": "-5"})
+    assert bad.status_code == 422 and priority.weights()["living_alone"] == DEFAULT_WEIGHTS["living_alone"]
+
+
 # --- the tekun reserve guard ----------------------------------------------------------------
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    FloatField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -13,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from eldercare import labels
 from eldercare.placements.assessment import DOMAIN_LABELS, DOMAINS
+from eldercare.placements.priority import DEFAULT_WEIGHTS
 
 PHONE = Regexp(r"^1\d{10}$", message=_l("Please enter an 11-digit mobile number."))
 
@@ -67,3 +69,12 @@ class AssessmentForm(FlaskForm):
     dementia_or_psychiatric = BooleanField(_l("Diagnosed dementia or psychiatric illness"))
     risk_events_30d = IntegerField(_l("Falls, choking, self-harm or wandering in the last 30 days"), default=0,
                                    validators=[Optional(), NumberRange(0, 100)])
+
+
+class WeightsForm(FlaskForm):
+    """One number per priority term; built from the defaults so a new term gets a field."""
+
+
+for _key in DEFAULT_WEIGHTS:
+    setattr(WeightsForm, _key.replace(".", "__"),
+            FloatField(_key, validators=[InputRequired(), NumberRange(0, 1000)]))

@@ -9,6 +9,7 @@ are placed by the bureau into reserved beds and are not scored against the other
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from eldercare.extensions import db
@@ -60,3 +61,21 @@ def score_terms(application, today: date, w: dict[str, float] | None = None) -> 
 
 def score(application, today: date, w: dict[str, float] | None = None) -> float:
     return round(sum(points for _, points in score_terms(application, today, w)), 1)
+
+
+def set_weights(actor, values: dict[str, float]) -> None:
+    """Store the bureau's weights (unknown keys refused); audited with before and after."""
+    from eldercare import audit
+    from eldercare.errors import InvalidInput
+
+    if set(values) - set(DEFAULT_WEIGHTS) or any(v is None or v < 0 for v in values.values()):
+        raise InvalidInput(_l("Weights are numbers of 0 or more, one for each term."))
+    before = weights()
+    for key, points in values.items():
+        row = db.session.get(PriorityWeight, key)
+        if row is None:
+            db.session.add(PriorityWeight(key=key, points=points))
+        else:
+            row.points = points
+    db.session.flush()
+    audit.record(actor, "priority.weights", PriorityWeight.__tablename__, before=before, after=weights())

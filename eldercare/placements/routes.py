@@ -11,7 +11,7 @@ from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
 from eldercare.facilities.models import Bed, BedState, Town
 from eldercare.notifications import mark_all_read, recent
-from eldercare.placements import queries, workflow
+from eldercare.placements import priority, queries, workflow
 from eldercare.placements.forms import (
     AdmitApplicationForm,
     ApplicationForm,
@@ -19,6 +19,7 @@ from eldercare.placements.forms import (
     OfferForm,
     ReasonForm,
     SubmitForm,
+    WeightsForm,
 )
 from eldercare.placements.models import Application, Category, Elder, Status
 from eldercare.placements.services import record_assessment, reveal_id_number
@@ -262,6 +263,29 @@ def review():
         abort(400)
     return render_template("placements/review.html", status=status,
                            rows=queries.review_list(status, local_today()), counts=queries.status_counts())
+
+
+@bp.route("/review/weights", methods=["GET", "POST"])
+@policy.roles_required(*BUREAU_ROLES)
+def weights():
+    """The priority weights: the bureau administrator changes them, staff read them."""
+    current = priority.weights()
+    form = WeightsForm(data={key.replace(".", "__"): value for key, value in current.items()})
+    if request.method == "POST":
+        policy.require(policy.can_manage_users(current_user))
+        form = WeightsForm()
+        if form.validate_on_submit():
+            try:
+                priority.set_weights(current_user, {key: form[key.replace(".", "__")].data for key in current})
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                flash(_l("Saved. Scores use the new weights at once."), "success")
+                return redirect(url_for("placements.weights"))
+    return render_template("placements/weights.html", form=form,
+                           can_change=policy.can_manage_users(current_user)), (422 if form.errors else 200)
 
 
 @bp.get("/beds/<int:bed_id>/match")
