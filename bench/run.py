@@ -108,7 +108,7 @@ def bench(url: str) -> list[tuple]:
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
     board_id = big_home(app)
-    bureau, manager = app.test_client(), app.test_client()
+    bureau, manager, public = app.test_client(), app.test_client(), app.test_client()
     login(bureau, "bureau")
     login(manager, "manager")
 
@@ -129,6 +129,8 @@ def bench(url: str) -> list[tuple]:
         ("conversion planner page", get(bureau, "/dashboard/planner")),
         ("facility list page", get(bureau, "/facilities")),
         ("bed board, 500 beds (manager)", get(manager, f"/facilities/{board_id}/board")),
+        ("open beds page (public, no login)", get(public, "/open-beds")),
+        ("applications to review (bureau)", get(bureau, "/review")),
     ]:
         cold, warm = measure(app, fn)
         rows.append((label, cold, warm))

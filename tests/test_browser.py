@@ -1,6 +1,8 @@
 """Real headless Chromium: a facility manager's day (log in, admit an elder to a vacant bed,
-discharge them, and mark the bed cleaned, with the board checked at every step), and bureau
-staff reading the dashboard's nursing-type shares against the figures of the service.
+discharge them, and mark the bed cleaned, with the board checked at every step), bureau
+staff reading the dashboard's nursing-type shares against the figures of the service, and a
+placement from start to end (a family applies on a phone, the bureau reviews and offers a bed,
+the family accepts, the home admits), with each person in their own browser profile.
 
 The app runs in a werkzeug server thread beside the test; each request there gets its own
 app context and database session, so test data is committed before the browser looks at it.
@@ -22,7 +24,7 @@ from eldercare.dashboard import services
 from eldercare.facilities import queries
 from eldercare.facilities.models import BedKind, BedState, CareType, EndReason, FacilityType, Stay
 from eldercare.identity import check_character
-from eldercare.placements.models import Elder
+from eldercare.placements.models import Action, Application, Elder, Status
 from eldercare.timekeeping import local_today
 from tests import factories
 
@@ -67,19 +69,42 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh browser profile on the live server; fails the test on a JavaScript error or an
-    error response (other than the favicon the app does not have)."""
-    context = browser.new_context(base_url=live_server, viewport=DESKTOP, locale="zh-CN")
+def _open_page(browser, base_url, errors, viewport=DESKTOP, **options):
+    """A page in a fresh browser profile on the live server; JavaScript errors and error
+    responses (other than the favicon the app does not have) are added to `errors`."""
+    context = browser.new_context(base_url=base_url, viewport=viewport, locale="zh-CN", **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser profile on the live server; fails the test on a JavaScript error or an
+    error response."""
+    errors = []
+    page = _open_page(browser, live_server, errors)
     yield page
-    context.close()
+    page.context.close()
+    assert not errors, f"errors while browsing: {errors}"
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Opens fresh browser profiles, one per person (so each has their own login), with the
+    checks of `page`: open_page() for a desktop, open_page(PHONE, is_mobile=True, ...) for a phone."""
+    errors, pages = [], []
+
+    def open_(viewport=DESKTOP, **options):
+        pages.append(_open_page(browser, live_server, errors, viewport, **options))
+        return pages[-1]
+
+    yield open_
+    for page in pages:
+        page.context.close()
     assert not errors, f"errors while browsing: {errors}"
 
 
@@ -102,6 +127,19 @@ def _state_label(app, state: BedState) -> str:
     """The words the pages use for a bed state, in the app's default language."""
     with app.test_request_context():
         return str(labels.BED_STATE[state])
+
+
+def _status_label(app, status: Status) -> str:
+    """The words the pages use for an application's status, in the app's default language."""
+    with app.test_request_context():
+        return str(labels.APPLICATION_STATUS[status])
+
+
+def _log_in(page, username):
+    page.goto("/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    page.locator("form:has(input[name=password]) button").click()
 
 
 def test_manager_admits_discharges_and_cleans_a_bed(app, db, page, manager, room_101):
@@ -256,3 +294,139 @@ def test_bureau_staff_see_the_service_ratios_on_the_dashboard(app, db, page, bur
     remote = [url for url in requests
               if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in LOCAL_HOSTS]
     assert not remote, f"requests to other hosts: {remote}"
+
+
+# The family of the placement journey: a daughter applying for her mother (female: the 17th
+# digit of the ID number is even).
+FAMILY_NAME, FAMILY_PHONE = "张丽", "13912345678"
+MOTHER_NAME = "李桂英"
+MOTHER_ID_NUMBER = "320682" + "19380321" + "024"
+MOTHER_ID_NUMBER += check_character(MOTHER_ID_NUMBER)
+
+
+@pytest.fixture
+def open_home(db, facility, manager):
+    """The manager's private home with room 201 and two vacant nursing-type beds open to the
+    public, committed for the server."""
+    assert facility.type == FacilityType.private_home
+    room = factories.room(facility, "201")
+    beds = [factories.bed(facility, code=f"201-{n:02d}", room=room, care_type=CareType.nursing,
+                          open_to_public=True) for n in (1, 2)]
+    ids = {"facility_id": facility.id, "town_id": facility.town_id, "bed_id": beds[0].id,
+           "bed_code": beds[0].code, "other_code": beds[1].code}
+    db.session.commit()
+    return ids
+
+
+@pytest.mark.browser
+def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, open_page, manager, bureau_staff,
+                                                                      open_home):
+    facility_id, bed_id, code = open_home["facility_id"], open_home["bed_id"], open_home["bed_code"]
+    manager_name, staff_name = manager.username, bureau_staff.username
+    application_url = re.compile(r"/applications/(\d+)$")
+    unread = re.compile(r"^[1-9]\d*$")
+
+    # A daughter opens an account on her phone and lands on her (empty) list of applications.
+    family = open_page(PHONE, is_mobile=True, has_touch=True)
+    family.goto("/register")
+    family.locator("input[name=full_name]").fill(FAMILY_NAME)
+    family.locator("input[name=phone]").fill(FAMILY_PHONE)
+    family.locator("input[name=password]").fill(factories.PASSWORD)
+    family.locator("input[name=confirm]").fill(factories.PASSWORD)
+    family.locator("form:has(input[name=confirm]) button").click()
+    expect(family).to_have_url(re.compile(r"/applications$"))
+    expect(family.locator(".flash.success")).to_be_visible()
+
+    # She fills in the application for her mother, asking for the home's town, and saves a draft.
+    family.get_by_test_id("new-application").click()
+    expect(family).to_have_url(re.compile(r"/applications/new$"))
+    family.locator("input[name=name]").fill(MOTHER_NAME)
+    family.locator("input[name=id_number]").fill(MOTHER_ID_NUMBER)
+    family.locator("select[name=category]").select_option("dibao")
+    family.locator("input[name=relation]").fill("女儿")
+    family.locator("input[name=contact_name]").fill(FAMILY_NAME)
+    family.locator("input[name=contact_phone]").fill(FAMILY_PHONE)
+    family.locator(f"input[name=preferred_town_ids][value=\"{open_home['town_id']}\"]").check()
+    family.locator("form:has(input[name=id_number]) button").click()
+    expect(family).to_have_url(application_url)
+    application_id = int(application_url.search(family.url).group(1))
+    status = family.get_by_test_id("status")
+    expect(status).to_have_text(_status_label(app, Status.draft))
+
+    # She agrees to the processing of the personal data and sends it to the bureau.
+    family.locator("input[name=consent]").check()
+    family.get_by_test_id("submit").click()
+    expect(family).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    expect(status).to_have_text(_status_label(app, Status.submitted))
+    assert db.session.scalar(select(Application.status).where(Application.id == application_id)) == Status.submitted
+
+    # Bureau staff take it up for review and approve it: it is on the waitlist.
+    bureau = open_page()
+    _log_in(bureau, staff_name)
+    expect(bureau).to_have_url(re.compile(r"/dashboard$"))
+    bureau.goto("/review")
+    bureau.locator(f"main a[href$='/applications/{application_id}']").click()
+    expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    bureau.locator("form[action$='/review'] button").click()
+    expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.under_review))
+    bureau.locator("form[action$='/approve'] button").click()
+    expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.approved))
+
+    # From a vacant open bed of the home, they find the applicants and offer her the bed.
+    bureau.goto(f"/beds/{bed_id}")
+    expect(bureau.get_by_test_id("bed-state")).to_have_class(re.compile(r"\bstate-vacant\b"))
+    bureau.locator(f"main a[href$='/beds/{bed_id}/match']").click()
+    expect(bureau).to_have_url(re.compile(rf"/beds/{bed_id}/match$"))
+    offer = bureau.get_by_test_id(f"offer-{application_id}")
+    expect(offer).to_be_visible()
+    _screenshot(bureau, "bureau-match.png")
+    offer.click()
+    expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.offered))
+
+    # The family sees the bell and the offer when she comes back to the page, and accepts.
+    family.reload()
+    expect(family.get_by_test_id("unread")).to_have_text(unread)
+    expect(status).to_have_text(_status_label(app, Status.offered))
+    expect(family.get_by_test_id("offer")).to_be_visible()
+    expect(family.get_by_test_id("offer")).to_contain_text(code)
+    _screenshot(family, "family-application.png")
+    family.locator("form[action$='/accept'] button").click()
+    expect(status).to_have_text(_status_label(app, Status.accepted))
+
+    # The manager is told by the bell; from the message to the application, admitted today.
+    home = open_page()
+    _log_in(home, manager_name)
+    board_url = re.compile(rf"/facilities/{facility_id}/board$")
+    expect(home).to_have_url(board_url)
+    expect(home.get_by_test_id("unread")).to_have_text(unread)
+    home.get_by_test_id("bell").click()
+    expect(home).to_have_url(re.compile(r"/notifications$"))
+    expect(home.get_by_test_id("unread")).to_have_count(0)
+    home.locator(f"main a[href$='/applications/{application_id}']").click()
+    expect(home).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    expect(home.locator("input[name=on]")).to_have_value(local_today().isoformat())
+    home.get_by_test_id("admit").click()
+    expect(home).to_have_url(re.compile(rf"/applications/{application_id}$"))
+    expect(home.get_by_test_id("status")).to_have_text(_status_label(app, Status.admitted))
+
+    # On the board the offered bed is occupied by her; the other open bed is still vacant.
+    home.locator("header a.brand").click()
+    expect(home).to_have_url(board_url)
+    tile = home.get_by_test_id(f"bed-{code}")
+    expect(tile).to_have_attribute("data-state", "occupied")
+    expect(tile).to_contain_text(MOTHER_NAME)
+    expect(home.get_by_test_id(f"bed-{open_home['other_code']}")).to_have_attribute("data-state", "vacant")
+
+    # The database agrees: admitted into one open stay in that bed, through every step in order.
+    db.session.expire_all()
+    application = db.session.get(Application, application_id)
+    assert application.status == Status.admitted
+    assert application.stay_id is not None
+    stays = db.session.scalars(select(Stay).where(Stay.bed_id == bed_id, Stay.end_on.is_(None))).all()
+    assert [stay.id for stay in stays] == [application.stay_id]
+    assert stays[0].elder_id == application.elder_id
+    assert stays[0].start_on == local_today()
+    assert application.elder.id_number == MOTHER_ID_NUMBER
+    assert [event.action for event in application.events] == [
+        Action.submit, Action.start_review, Action.approve, Action.offer, Action.accept, Action.admit]

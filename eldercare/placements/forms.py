@@ -11,6 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from eldercare import labels
 from eldercare.placements.assessment import DOMAIN_LABELS, DOMAINS
@@ -31,7 +32,8 @@ class ApplicationForm(FlaskForm):
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=64)])
     contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), PHONE],
                                 render_kw={"inputmode": "tel"})
-    preferred_town_ids = SelectMultipleField(_l("Preferred towns or streets"), coerce=int)
+    preferred_town_ids = SelectMultipleField(_l("Preferred towns or streets"), coerce=int,
+                                             widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     preferred_facility_ids = SelectMultipleField(_l("Preferred homes"), coerce=int)
     needs_nursing = BooleanField(_l("Needs a nursing-type bed"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
