@@ -116,9 +116,9 @@ PRIORITY_WEIGHT = {
     "living_alone": _l("Living alone"),
     "empty_nest": _l("Empty nest"),
     "age.per_year_over_80": _l("Age: points per year over 80"),
-    "age.max": _l("Age: at most"),
+    "age.max": _l("Age: maximum points"),
     "waiting.per_day": _l("Waiting: points per day since the application"),
-    "waiting.max": _l("Waiting: at most"),
+    "waiting.max": _l("Waiting: maximum points"),
 }
 
 

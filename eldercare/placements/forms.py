@@ -69,8 +69,8 @@ class AssessmentForm(FlaskForm):
                                                                       NumberRange(0, DOMAINS["perception"])])
     coma = BooleanField(_l("In a coma"))
     dementia_or_psychiatric = BooleanField(_l("Diagnosed dementia or psychiatric illness"))
-    risk_events_30d = IntegerField(_l("Falls, choking, self-harm or wandering in the last 30 days"), default=0,
-                                   validators=[Optional(), NumberRange(0, 100)])
+    risk_events_30d = IntegerField(_l("Number of falls, choking, self-harm or wandering in the last 30 days"),
+                                   default=0, validators=[Optional(), NumberRange(0, 100)])
 
 
 class WeightsForm(FlaskForm):

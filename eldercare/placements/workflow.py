@@ -66,8 +66,8 @@ def _transition(actor, application: Application, action: Action, reason: str = "
     rule = TRANSITIONS.get((application.status, action))
     if rule is None or actor_role(actor) not in rule[1]:
         raise InvalidTransition(
-            _l("An application that is %(status)s cannot be %(action)s.",
-               status=labels.APPLICATION_STATUS[application.status], action=labels.APPLICATION_ACTION[action])
+            _l("This cannot be done while the application is: %(status)s.",
+               status=labels.APPLICATION_STATUS[application.status])
         )
     event = ApplicationEvent(application_id=application.id, action=action, from_status=application.status,
                              to_status=rule[0], actor_id=actor.id if actor else None, reason=reason)
