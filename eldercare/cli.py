@@ -1,5 +1,7 @@
 """flask commands: seed-demo, users, snapshots, scheduler."""
 
+from contextlib import contextmanager
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -7,6 +9,21 @@ from flask.cli import with_appcontext
 from eldercare.auth.models import Role
 from eldercare.extensions import db
 from eldercare.timekeeping import local_today
+
+
+@contextmanager
+def progress_bar(label, after_each=None):
+    """A progress function for long work: it walks a list, moving a bar on the terminal."""
+    with click.progressbar(length=1, label=label) as bar:
+        def progress(items):
+            bar.length = len(items)
+            for item in items:
+                yield item
+                bar.update(1)
+                if after_each:
+                    after_each()
+
+        yield progress
 
 
 @click.command("seed-demo")
@@ -24,13 +41,7 @@ def seed_demo(scale):
         db.session.commit()
         click.echo("Facilities already exist: demo data left as it is.")
         return
-    with click.progressbar(length=1, label="facilities") as bar:
-        def progress(jobs):
-            bar.length = len(jobs)
-            for job in jobs:
-                yield job
-                bar.update(1)
-
+    with progress_bar("facilities") as progress:
         totals = demo.seed(scale, today=local_today(), progress=progress)
     db.session.commit()
     demo.echo_totals(totals)
@@ -87,14 +98,7 @@ def backfill_snapshots(start, end):
     """Rebuild missing past snapshots from the stays history."""
     from eldercare.dashboard import snapshots
 
-    with click.progressbar(length=1, label="days") as bar:
-        def progress(days):
-            bar.length = len(days)
-            for day in days:
-                yield day
-                bar.update(1)
-                db.session.commit()  # each day is done once done
-
+    with progress_bar("days", after_each=db.session.commit) as progress:  # a day done stays done
         added = snapshots.backfill(start.date(), end.date() if end else None, progress=progress)
     db.session.commit()
     click.echo(f"{added} snapshots recorded.")

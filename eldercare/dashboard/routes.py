@@ -1,13 +1,14 @@
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from eldercare import form_actions
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.dashboard import charts, services, snapshots
@@ -102,12 +103,9 @@ def trends():
 @policy.roles_required(Role.bureau_admin)
 def set_target():
     form = TargetForm()
-    if not form.validate_on_submit():
-        flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("dashboard.index"))
-    services.set_target(current_user, form.year.data, form.percent.data / 100)
-    db.session.commit()
-    flash(_l("The target for %(year)s is now %(percent)s%%.", year=form.year.data, percent=form.percent.data),
-          "success")
-    return redirect(url_for("dashboard.index", year=form.year.data))
+    return form_actions.run(
+        form, lambda: services.set_target(current_user, form.year.data, form.percent.data / 100),
+        _l("The target for %(year)s is now %(percent)s%%.", year=form.year.data, percent=form.percent.data),
+        url_for("dashboard.index", year=form.year.data if form.year.data else None),
+    )
 

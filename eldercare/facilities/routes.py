@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from eldercare import labels
+from eldercare import form_actions, labels
 from eldercare.auth import policy
 from eldercare.auth.models import Role
 from eldercare.errors import DomainError
@@ -52,26 +52,6 @@ def _bed(bed_id: int, *, manage: bool = False) -> Bed:
 
 def bed_choices(beds) -> list[SelectChoice]:
     return [SelectChoice(b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}") for b in beds]
-
-
-def _form_errors(form) -> str:
-    return "; ".join(f"{form[name].label.text}: {', '.join(map(str, errors))}" for name, errors in form.errors.items())
-
-
-def _apply(form, action, success, back):
-    """Validate `form`, run `action()` in one transaction, and go back with a message."""
-    if not form.validate_on_submit():
-        flash(_form_errors(form) or _l("Please check the form."), "error")
-        return redirect(back)
-    try:
-        action()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
-    return redirect(back)
 
 
 @bp.get("/")
@@ -181,7 +161,7 @@ def _open_stay(bed):
 def discharge(bed_id):
     bed = _bed(bed_id, manage=True)
     form = DischargeForm()
-    return _apply(
+    return form_actions.run(
         form,
         lambda: services.discharge(current_user, _open_stay(bed), on=form.on.data, reason=EndReason(form.reason.data)),
         _l("Discharged. The bed now needs cleaning."),
@@ -195,7 +175,7 @@ def transfer(bed_id):
     bed = _bed(bed_id, manage=True)
     form = TransferForm()
     form.to_bed_id.choices = bed_choices(queries.vacant_beds(bed.facility_id))
-    return _apply(
+    return form_actions.run(
         form,
         lambda: services.transfer(current_user, _open_stay(bed), db.session.get(Bed, form.to_bed_id.data),
                                   on=form.on.data),
@@ -209,7 +189,7 @@ def transfer(bed_id):
 def away(bed_id):
     bed = _bed(bed_id, manage=True)
     form = AwayForm()
-    return _apply(form, lambda: services.set_away(current_user, _open_stay(bed), form.away_value()),
+    return form_actions.run(form, lambda: services.set_away(current_user, _open_stay(bed), form.away_value()),
                   _l("Saved."), url_for("facilities.bed", bed_id=bed.id))
 
 
@@ -217,7 +197,7 @@ def away(bed_id):
 @policy.roles_required(Role.facility_manager)
 def clean(bed_id):
     bed = _bed(bed_id, manage=True)
-    return _apply(ActionForm(), lambda: services.mark_cleaned(current_user, bed),
+    return form_actions.run(ActionForm(), lambda: services.mark_cleaned(current_user, bed),
                   _l("Bed %(code)s is clean and vacant.", code=bed.code),
                   url_for("facilities.board", facility_id=bed.facility_id))
 
@@ -226,7 +206,7 @@ def clean(bed_id):
 @policy.roles_required(Role.facility_manager)
 def out_of_service(bed_id):
     bed = _bed(bed_id, manage=True)
-    return _apply(ActionForm(), lambda: services.take_out_of_service(current_user, bed),
+    return form_actions.run(ActionForm(), lambda: services.take_out_of_service(current_user, bed),
                   _l("Bed %(code)s is out of service.", code=bed.code), url_for("facilities.bed", bed_id=bed.id))
 
 
@@ -234,7 +214,7 @@ def out_of_service(bed_id):
 @policy.roles_required(Role.facility_manager)
 def return_to_service(bed_id):
     bed = _bed(bed_id, manage=True)
-    return _apply(ActionForm(), lambda: services.return_to_service(current_user, bed),
+    return form_actions.run(ActionForm(), lambda: services.return_to_service(current_user, bed),
                   _l("Bed %(code)s is back in service.", code=bed.code), url_for("facilities.bed", bed_id=bed.id))
 
 
@@ -243,7 +223,7 @@ def return_to_service(bed_id):
 def care_type(bed_id):
     bed = _bed(bed_id, manage=True)
     form = CareTypeForm()
-    return _apply(form, lambda: services.change_care_type(current_user, bed, CareType(form.care_type.data)),
+    return form_actions.run(form, lambda: services.change_care_type(current_user, bed, CareType(form.care_type.data)),
                   _l("Care type changed."), url_for("facilities.bed", bed_id=bed.id))
 
 
@@ -252,7 +232,7 @@ def care_type(bed_id):
 def hold(bed_id):
     bed = _bed(bed_id, manage=True)
     form = HoldForm()
-    return _apply(
+    return form_actions.run(
         form,
         lambda: services.place_hold(current_user, bed, until=utcnow() + timedelta(hours=form.hours.data),
                                     note=form.note.data or ""),
@@ -264,7 +244,7 @@ def hold(bed_id):
 @policy.roles_required(Role.facility_manager)
 def release_hold(bed_id):
     bed = _bed(bed_id, manage=True)
-    return _apply(ActionForm(), lambda: services.release_hold(current_user, bed),
+    return form_actions.run(ActionForm(), lambda: services.release_hold(current_user, bed),
                   _l("The hold on bed %(code)s was released.", code=bed.code),
                   url_for("facilities.bed", bed_id=bed.id))
 
@@ -284,16 +264,16 @@ def rooms(facility_id):
         back = url_for("facilities.rooms", facility_id=facility.id)
         which = request.form.get("which")
         if which == "room":
-            return _apply(room_form, lambda: services.create_room(
+            return form_actions.run(room_form, lambda: services.create_room(
                 current_user, facility, code=room_form.code.data, floor=room_form.floor.data),
                 _l("Room added."), back)
         if which == "beds":
-            return _apply(beds_form, lambda: services.bulk_create_beds(
+            return form_actions.run(beds_form, lambda: services.bulk_create_beds(
                 current_user, facility, room=_room_of(facility, beds_form.room_id.data), count=beds_form.count.data,
                 care_type=CareType(beds_form.care_type.data), kind=BedKind(beds_form.kind.data)),
                 _l("Beds added."), back)
         if which == "bed":
-            return _apply(bed_form, lambda: services.create_bed(
+            return form_actions.run(bed_form, lambda: services.create_bed(
                 current_user, facility, code=bed_form.code.data, care_type=CareType(bed_form.care_type.data),
                 kind=BedKind(bed_form.kind.data),
                 room=_room_of(facility, bed_form.room_id.data) if bed_form.room_id.data else None),
@@ -338,7 +318,7 @@ def meals(facility_id):
     form = MealForm()
     if request.method == "POST":
         policy.require(can_manage)
-        return _apply(form, lambda: services.record_meals(
+        return form_actions.run(form, lambda: services.record_meals(
             current_user, facility, day=form.day.data, meals=form.meals.data,
             subsidised_by_category=form.subsidised()), _l("Saved."),
             url_for("facilities.meals", facility_id=facility.id))
@@ -352,5 +332,5 @@ def meals(facility_id):
 def open_to_public(bed_id):
     bed = _bed(bed_id, manage=True)
     flag = request.form.get("open") == "1"
-    return _apply(ActionForm(), lambda: services.set_open_to_public(current_user, bed, flag),
+    return form_actions.run(ActionForm(), lambda: services.set_open_to_public(current_user, bed, flag),
                   _l("Saved."), url_for("facilities.bed", bed_id=bed.id))

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from eldercare import form_actions
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.errors import DomainError
@@ -41,25 +42,6 @@ def _own(application_id: int) -> Application:
     application = _application(application_id)
     policy.require(policy.can_change_application(current_user, application))
     return application
-
-
-def _form_errors(form) -> str:
-    return "; ".join(f"{form[name].label.text}: {', '.join(map(str, errors))}" for name, errors in form.errors.items())
-
-
-def _act(form, action, success, back):
-    if form is not None and not form.validate_on_submit():
-        flash(_form_errors(form) or _l("Please check the form."), "error")
-        return redirect(back)
-    try:
-        action()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
-    return redirect(back)
 
 
 @bp.get("/open-beds")
@@ -167,7 +149,7 @@ def _back(application):
 def submit(application_id):
     application = _own(application_id)
     form = SubmitForm()
-    return _act(form, lambda: workflow.submit(current_user, application, consent=form.consent.data),
+    return form_actions.run(form, lambda: workflow.submit(current_user, application, consent=form.consent.data),
                 _l("Sent. The civil-affairs bureau will review it."), _back(application))
 
 
@@ -175,7 +157,7 @@ def submit(application_id):
 @policy.roles_required(Role.family)
 def withdraw(application_id):
     application = _own(application_id)
-    return _act(SubmitForm(), lambda: workflow.withdraw(current_user, application), _l("Withdrawn."),
+    return form_actions.run(SubmitForm(), lambda: workflow.withdraw(current_user, application), _l("Withdrawn."),
                 _back(application))
 
 
@@ -183,7 +165,7 @@ def withdraw(application_id):
 @policy.roles_required(Role.family)
 def accept(application_id):
     application = _own(application_id)
-    return _act(SubmitForm(), lambda: workflow.accept(current_user, application),
+    return form_actions.run(SubmitForm(), lambda: workflow.accept(current_user, application),
                 _l("Accepted. The home will contact you about the admission."), _back(application))
 
 
@@ -191,7 +173,7 @@ def accept(application_id):
 @policy.roles_required(Role.family)
 def decline(application_id):
     application = _own(application_id)
-    return _act(SubmitForm(), lambda: workflow.decline(current_user, application),
+    return form_actions.run(SubmitForm(), lambda: workflow.decline(current_user, application),
                 _l("Declined. The application keeps its place on the waitlist."), _back(application))
 
 
@@ -199,7 +181,7 @@ def decline(application_id):
 @policy.roles_required(*BUREAU_ROLES)
 def start_review(application_id):
     application = _application(application_id)
-    return _act(SubmitForm(), lambda: workflow.start_review(current_user, application), _l("Saved."),
+    return form_actions.run(SubmitForm(), lambda: workflow.start_review(current_user, application), _l("Saved."),
                 _back(application))
 
 
@@ -207,7 +189,7 @@ def start_review(application_id):
 @policy.roles_required(*BUREAU_ROLES)
 def approve(application_id):
     application = _application(application_id)
-    return _act(SubmitForm(), lambda: workflow.approve(current_user, application),
+    return form_actions.run(SubmitForm(), lambda: workflow.approve(current_user, application),
                 _l("Approved: the application is on the waitlist."), _back(application))
 
 
@@ -216,7 +198,7 @@ def approve(application_id):
 def reject(application_id):
     application = _application(application_id)
     form = ReasonForm()
-    return _act(form, lambda: workflow.reject(current_user, application, form.reason.data), _l("Rejected."),
+    return form_actions.run(form, lambda: workflow.reject(current_user, application, form.reason.data), _l("Rejected."),
                 _back(application))
 
 
@@ -225,7 +207,7 @@ def reject(application_id):
 def request_info(application_id):
     application = _application(application_id)
     form = ReasonForm()
-    return _act(form, lambda: workflow.request_info(current_user, application, form.reason.data),
+    return form_actions.run(form, lambda: workflow.request_info(current_user, application, form.reason.data),
                 _l("Sent back to the family."), _back(application))
 
 
@@ -241,7 +223,7 @@ def offer(application_id):
             abort(404)
         workflow.offer(current_user, application, bed, hours=form.hours.data)
 
-    return _act(form, run, _l("The bed is offered and held for this application."), _back(application))
+    return form_actions.run(form, run, _l("The bed is offered and held for this application."), _back(application))
 
 
 @bp.post("/applications/<int:application_id>/admit")
@@ -251,7 +233,7 @@ def admit(application_id):
     policy.require(application.offered_bed is not None and (
         current_user.is_bureau or policy.can_manage_facility(current_user, application.offered_bed.facility_id)))
     form = AdmitApplicationForm()
-    return _act(form, lambda: workflow.admit(current_user, application, on=form.on.data),
+    return form_actions.run(form, lambda: workflow.admit(current_user, application, on=form.on.data),
                 _l("Admitted."), _back(application))
 
 

@@ -1,0 +1,31 @@
+"""How a posted form runs a domain action: validate, one transaction, back with a message.
+
+Every button-like form of the manager's and the reviewer's pages goes through `run`, so a
+refused action always rolls back whole and says why in the same way.
+"""
+
+from flask import flash, redirect
+from flask_babel import lazy_gettext as _l
+
+from eldercare.errors import DomainError
+from eldercare.extensions import db
+
+
+def errors_of(form) -> str:
+    return "; ".join(f"{form[name].label.text}: {', '.join(map(str, errors))}" for name, errors in form.errors.items())
+
+
+def run(form, action, success, back):
+    """Validate `form`, run `action()` and commit; on a DomainError roll back and flash it."""
+    if not form.validate_on_submit():
+        flash(errors_of(form) or _l("Please check the form."), "error")
+        return redirect(back)
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return redirect(back)
