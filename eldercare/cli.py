@@ -5,6 +5,7 @@ from contextlib import contextmanager
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import text
 
 from eldercare.auth.models import Role
 from eldercare.extensions import db
@@ -43,6 +44,8 @@ def seed_demo(scale):
         return
     with progress_bar("facilities") as progress:
         totals = demo.seed(scale, today=local_today(), progress=progress)
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))  # fresh statistics after a bulk load, or the planner guesses
     db.session.commit()
     demo.echo_totals(totals)
 
