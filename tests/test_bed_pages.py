@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from eldercare.auth.models import Role
 from eldercare.facilities import queries, services
 from eldercare.facilities.models import Bed, BedState, Stay
 from eldercare.placements.models import Elder
@@ -156,3 +157,29 @@ def test_census_page_for_a_past_day(db, client, manager, facility):
     now = client.get(f"/facilities/{facility.id}/census").get_data(as_text=True)
     assert 'data-testid="census-occupied">1<' in now and "孙德华" in now
     assert client.get(f"/facilities/{facility.id}/census?on=bad").status_code == 200
+
+
+def test_meal_point_managers_enter_the_days_meals_once(db, client, town):
+    from eldercare.facilities.models import FacilityType, MealLog
+
+    point = factories.facility(town, "白蒲社区助餐点", FacilityType.meal_point)
+    cook = factories.user("cook", Role.facility_manager,
+                          facilities=[point])
+    login(client, cook)
+    day = local_today().isoformat()
+    post(client, f"/facilities/{point.id}/meals", {"day": day, "meals": "60", "dibao": "10", "tekun": "5"})
+    log = db.session.scalar(select(MealLog))
+    assert (log.meals, log.subsidised, log.subsidised_by_category) == (60, 15, {"tekun": 5, "dibao": 10})
+    again = post(client, f"/facilities/{point.id}/meals", {"day": day, "meals": "70"}, follow_redirects=True)
+    assert count(db, MealLog) == 1
+    assert "已经登记" in again.get_data(as_text=True) or "already recorded" in again.get_data(as_text=True)
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    too_many = {"day": (local_today() - timedelta(days=1)).isoformat(), "meals": "5", "general": "9"}
+    post(client, f"/facilities/{point.id}/meals", too_many)
+    post(client, f"/facilities/{point.id}/meals", {"day": tomorrow, "meals": "5"})
+    post(client, f"/facilities/{point.id}/meals", {"day": day, "meals": "-3"})
+    assert count(db, MealLog) == 1
+    home = factories.facility(town, "别的养老院")
+    cook.facilities.append(home)  # a home, not a meal point: no meal log there
+    db.session.commit()
+    assert client.get(f"/facilities/{home.id}/meals").status_code == 404

@@ -336,3 +336,66 @@ def test_waitlist_figures(db, waitlist):
     figures = queries.waitlist_figures()
     assert figures["by_status_category"] == {"admitted": {"general": 1}}
     assert round(figures["median_days_to_admission"]) == 12
+
+
+# --- forms and personal data ----------------------------------------------------------------
+
+def application_form(**fields):
+    return {"name": "王秀英", "id_number": "11010519491231002X", "category": "dibao", "relation": "女儿",
+            "contact_name": "李丽", "contact_phone": "13912345678", "notes": "", **fields}
+
+
+def test_family_drafts_through_the_form_and_bad_input_saves_nothing(db, client, family):
+    login(client, family)
+    bad = post(client, "/applications/new", application_form(id_number="340524198001010013"))
+    assert bad.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 0
+    assert post(client, "/applications/new", application_form(contact_phone="12345")).status_code == 422
+    response = post(client, "/applications/new", application_form())
+    assert response.status_code == 302
+    application = db.session.scalar(select(Application))
+    assert application.status == Status.draft and application.elder.birth_on == date(1949, 12, 31)
+    refused = post(client, f"/applications/{application.id}/submit", {}, follow_redirects=True)
+    assert application.status == Status.draft  # no consent, not sent
+    assert "同意" in refused.get_data(as_text=True) or "agree" in refused.get_data(as_text=True)
+    post(client, f"/applications/{application.id}/submit", {"consent": "y"})
+    db.session.expire_all()
+    sent = db.session.get(Application, application.id)
+    assert sent.status == Status.submitted and sent.consent_at is not None
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "110105********002X" in page and "11010519491231002X" not in page
+    # a submitted application can no longer be changed
+    assert post(client, f"/applications/{application.id}/edit", application_form(name="别人")).status_code == 422
+
+
+def test_full_id_number_only_for_bureau_and_every_view_audited(db, client, bureau_staff, family):
+    from eldercare.audit import AuditEvent
+
+    application = factories.application(family, status=Status.submitted)
+    number = application.elder.id_number
+    login(client, bureau_staff)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert number not in page and number[:6] + "********" + number[-4:] in page
+    shown = post(client, f"/applications/{application.id}/reveal-id").get_data(as_text=True)
+    assert number in shown
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "elder.view_id_number"))
+    assert event.actor_id == bureau_staff.id and event.entity_id == application.elder_id
+    assert number not in str(event.before) + str(event.after)
+    post(client, "/logout")
+    login(client, family)
+    assert post(client, f"/applications/{application.id}/reveal-id").status_code == 403
+
+
+def test_tekun_applications_wait_for_reserved_beds_only(db, public_home, waitlist):
+    home, beds = public_home
+    tekun = factories.application(waitlist["family"], status=Status.approved, category=Category.tekun)
+    tekun.approved_at = utcnow()
+    db.session.commit()
+    open_ids = [r["application"].id for r in queries.ranked_for_bed(waitlist["bed"], local_today())]
+    assert tekun.id not in open_ids and waitlist["application"].id in open_ids
+    reserved = [r["application"].id for r in queries.ranked_for_bed(beds[0], local_today())]
+    assert reserved == [tekun.id]
+    with pytest.raises(workflow.NotEligible):
+        workflow.offer(waitlist["staff"], tekun, waitlist["bed"])
+    workflow.offer(waitlist["staff"], tekun, beds[0])
+    assert tekun.status == Status.offered
