@@ -399,3 +399,12 @@ def test_tekun_applications_wait_for_reserved_beds_only(db, public_home, waitlis
         workflow.offer(waitlist["staff"], tekun, waitlist["bed"])
     workflow.offer(waitlist["staff"], tekun, beds[0])
     assert tekun.status == Status.offered
+
+
+def test_the_workflow_itself_refuses_another_familys_action(db):
+    owner, other = factories.user("owner", Role.family), factories.user("other", Role.family)
+    application = factories.application(owner)
+    with pytest.raises(workflow.InvalidTransition):
+        workflow.submit(other, application, consent=True)
+    db.session.rollback()
+    assert db.session.get(Application, application.id).status == Status.draft

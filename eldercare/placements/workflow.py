@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from eldercare import audit, labels
+from eldercare.auth import policy
 from eldercare.auth.models import Role
 from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
@@ -64,7 +65,10 @@ def _transition(actor, application: Application, action: Action, reason: str = "
     """Check the table, move the application, record who/when/why and tell the family."""
     claim(db.session, application)
     rule = TRANSITIONS.get((application.status, action))
-    if rule is None or actor_role(actor) not in rule[1]:
+    role = actor_role(actor)
+    if role == FAMILY and not policy.can_change_application(actor, application):
+        raise InvalidTransition(_l("Only the family who made an application can act on it."))
+    if rule is None or role not in rule[1]:
         raise InvalidTransition(
             _l("This cannot be done while the application is: %(status)s.",
                status=labels.APPLICATION_STATUS[application.status])
