@@ -1,16 +1,21 @@
 """Aggregate reads kept between requests, valid until the data changes.
 
 The dashboard and the facility list add up every bed of the city; at a province's scale that
-is a scan of hundreds of thousands of rows, too slow to repeat on every page view. Their base
-queries are wrapped in `@cached`, which keeps the result in this process until the change
-counter moves.
+is a scan of hundreds of thousands of rows, too slow to repeat on every page view. Two kinds of
+memo keep results in this process:
 
-The counter is one row in the database, bumped inside every transaction that changes
-anything through the ORM (a session event, so no service can forget it; bulk loads call
-`bump()` themselves). A committed bump is seen by every process at its next read, so app
-servers never serve figures older than the last committed change, and nothing is kept that
-another process would need. A session that has written and not yet committed bypasses the
-cache, so uncommitted (possibly rolled-back) data is never stored in it.
+- `@cached` keeps a function's result until the change counter moves. The counter is one row,
+  bumped inside every transaction that changes anything through the ORM (a session event, so
+  no service can forget it; bulk loads call `bump()` themselves).
+- `@per_facility` keeps a per-facility aggregate (the bed and resident tallies) facility by
+  facility, and re-reads only the facilities whose `figures_version` moved: the same session
+  event bumps the version of every facility whose beds, stays, holds or residents changed. A
+  change in one home costs a re-read of that home, not of the city.
+
+A committed bump is seen by every process at its next read, so app servers never serve
+figures older than the last committed change, and nothing is kept that another process would
+need. A session that has written and not yet committed bypasses both memos, so uncommitted
+(possibly rolled-back) data is never stored.
 """
 
 import threading
@@ -31,6 +36,18 @@ class ChangeCounter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+def changed(session_or_connection, facility_ids=None) -> None:
+    """Declare a change made outside the ORM (a bulk load): every cached figure is read afresh,
+    the per-facility tallies of `facility_ids` (default: all) too."""
+    from eldercare.facilities.models import Facility
+
+    bump(session_or_connection)
+    query = update(Facility).values(figures_version=Facility.figures_version + 1)
+    if facility_ids is not None:
+        query = query.where(Facility.id.in_(facility_ids))
+    session_or_connection.execute(query)
+
+
 def bump(session_or_connection) -> None:
     session_or_connection.execute(
         update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value + 1)
@@ -40,8 +57,41 @@ def bump(session_or_connection) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _bump_on_change(session, _flush_context, _instances):
-    if not session.info.get(WROTE) and (session.new or session.dirty or session.deleted):
+    changed = session.new | session.dirty | session.deleted
+    if not changed:
+        return
+    if not session.info.get(WROTE):
         bump(session)
+    facility_ids = _facilities_touched(session, changed)
+    if facility_ids:
+        from eldercare.facilities.models import Facility
+
+        session.execute(update(Facility).where(Facility.id.in_(facility_ids))
+                        .values(figures_version=Facility.figures_version + 1))
+
+
+def _facilities_touched(session, objects) -> set[int]:
+    """The facilities whose tallies these changed objects feed."""
+    from eldercare.facilities.models import Bed, BedHold, Facility, Stay
+    from eldercare.placements.models import Elder
+
+    ids: set[int] = set()
+    with session.no_autoflush:
+        for obj in objects:
+            if isinstance(obj, Facility) and obj.id is not None:
+                ids.add(obj.id)
+            elif isinstance(obj, Bed):
+                ids.add(obj.facility_id)
+            elif isinstance(obj, Stay | BedHold):
+                bed = obj.bed if obj.bed is not None else session.get(Bed, obj.bed_id)
+                ids.add(bed.facility_id)
+            elif isinstance(obj, Elder) and obj.id is not None:
+                ids.update(session.scalars(
+                    select(Bed.facility_id).join(Stay, Stay.bed_id == Bed.id)
+                    .where(Stay.elder_id == obj.id, Stay.end_on.is_(None))
+                ))
+    ids.discard(None)
+    return ids
 
 
 @event.listens_for(Session, "after_commit")
@@ -74,5 +124,42 @@ def cached(fn):
         with _lock:
             _store[key] = (version, result)
         return result
+
+    return wrapper
+
+
+def per_facility(fn):
+    """Memoise `fn(facility_ids)` -> rows whose first column is a facility id, facility by
+    facility: only facilities whose figures_version (or identity) changed are read again.
+    `fn(None)` must return the rows of every facility."""
+    stores: dict[str, dict] = {}
+
+    @wraps(fn)
+    def wrapper():
+        from eldercare.extensions import db
+        from eldercare.facilities.models import Facility
+
+        session = db.session
+        if session.info.get(WROTE):
+            return tuple(fn(None))
+        # created_at tells a new facility from an old one that had the same id
+        stamps = {row.id: (row.figures_version, row.created_at) for row in session.execute(
+            select(Facility.id, Facility.figures_version, Facility.created_at))}
+        url = str(session.get_bind().url)
+        with _lock:
+            known = dict(stores.get(url, {}))
+        stale = [fid for fid, stamp in stamps.items() if fid not in known or known[fid][0] != stamp]
+        if stale:
+            everything = len(stale) * 2 > len(stamps)
+            rows: dict[int, list] = {fid: [] for fid in (stamps if everything else stale)}
+            for row in fn(None if everything else tuple(stale)):
+                rows.setdefault(row[0], []).append(row)
+            for fid, group in rows.items():
+                if fid in stamps:
+                    known[fid] = (stamps[fid], tuple(group))
+        known = {fid: known[fid] for fid in stamps}
+        with _lock:
+            stores[url] = known
+        return tuple(row for fid in stamps for row in known[fid][1])
 
     return wrapper

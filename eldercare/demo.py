@@ -14,7 +14,7 @@ import click
 from sqlalchemy import exists, insert, select
 
 from eldercare.auth.models import Role, User
-from eldercare.cache import bump
+from eldercare.cache import changed
 from eldercare.extensions import db
 from eldercare.facilities.models import (
     Away,
@@ -141,7 +141,7 @@ def seed(scale: int = 1, *, today: date, progress=None) -> dict:
         insert(User.facilities.property.secondary).values(user_id=manager.id, facility_id=manager_facility.id)
     )
     totals["applications"] = _applications(accounts, towns, rng, today, used_ids)
-    bump(db.session)  # the bulk inserts above bypass the ORM: cached figures must be read afresh
+    changed(db.session)  # the bulk inserts above bypass the ORM: cached figures must be read afresh
     return totals
 
 

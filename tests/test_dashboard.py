@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
-from eldercare.cache import bump
+from eldercare.cache import changed
 from eldercare.dashboard import services, snapshots
 from eldercare.dashboard.models import DailySnapshot
 from eldercare.extensions import db as _db
@@ -235,7 +235,7 @@ def count_queries(client, urls):
         for url in urls:
             for state in ("cold", "warm"):
                 if state == "cold":
-                    bump(_db.session)  # as after any change: cached figures are read afresh
+                    changed(_db.session)  # as after a change everywhere: every figure is read afresh
                     _db.session.commit()
                 statements.clear()
                 assert client.get(url).status_code == 200
@@ -255,7 +255,7 @@ def test_query_count_does_not_grow_with_the_data(app, client, runner):
     for scale in (1, 3):
         demo.seed(scale, today=local_today())
         _db.session.commit()
-        client.get("/logout")
+        post(client, "/logout")
         login(client, _db.session.scalar(select(User).where(User.username == "bureau")), password="eldercare-demo")
         counts.append(count_queries(client, urls))
         _db.session.remove()

@@ -1,7 +1,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eldercare.auth.models import facility_manager
@@ -104,6 +104,9 @@ class Facility(Base):
     # current tekun residents and pending tekun applications.
     tekun_reserve: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moves with every change to the facility's beds, stays, holds or residents (eldercare/cache.py),
+    # so the city-wide sums re-read only the homes that changed.
+    figures_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     town = relationship("Town")
     rooms = relationship("Room", back_populates="facility", order_by="Room.code")

@@ -2,11 +2,12 @@
 lists), so a page, the JSON API and a PDF report can share them; the number of queries does
 not grow with the number of beds or facilities."""
 
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from eldercare.cache import cached
+from eldercare.cache import cached, per_facility
 from eldercare.extensions import db
 from eldercare.facilities.models import (
     OCCUPIED_STATES,
@@ -113,25 +114,47 @@ def state_counts(*group_by, where=None):
     return db.session.execute(query.group_by(*group_by, state_col)).all()
 
 
-@cached
-def bed_tallies() -> tuple:
+class BedTally(NamedTuple):
+    facility_id: int
+    kind: str
+    care_type: str
+    open_to_public: bool
+    state: str
+    n: int
+    changed: datetime
+
+
+class ResidentTally(NamedTuple):
+    facility_id: int
+    category: str
+    ability_level: str | None
+    n: int
+
+
+@per_facility
+def bed_tallies(facility_ids=None) -> list[BedTally]:
     """Every facility's beds counted by kind, care type, open-to-public flag and state, with
-    the latest bed change: the one scan of the bed table that the facility list and all the
-    dashboard's figures share. Rows: (facility_id, kind, care_type, open_to_public, state, n, changed)."""
-    return tuple(state_counts(Bed.facility_id, Bed.kind, Bed.care_type, Bed.open_to_public))
+    the latest bed change: the scan of the bed table that the facility list and all the
+    dashboard's figures share (re-read only for facilities that changed)."""
+    where = Bed.facility_id.in_(facility_ids) if facility_ids is not None else None
+    return [BedTally(r.facility_id, r.kind.value, r.care_type.value, r.open_to_public, r.state, r.n, r.changed)
+            for r in state_counts(Bed.facility_id, Bed.kind, Bed.care_type, Bed.open_to_public, where=where)]
 
 
-@cached
-def resident_tallies() -> tuple:
-    """Residents in institution beds now, by facility, category and ability level.
-    Rows: (facility_id, category, ability_level, n)."""
-    return tuple(db.session.execute(
+@per_facility
+def resident_tallies(facility_ids=None) -> list[ResidentTally]:
+    """Residents in institution beds now, by facility, category and ability level."""
+    query = (
         select(Bed.facility_id, Elder.category, Elder.ability_level, func.count().label("n"))
         .join(Stay, Stay.bed_id == Bed.id)
         .join(Elder, Elder.id == Stay.elder_id)
         .where(Stay.end_on.is_(None), Bed.kind == BedKind.institution)
         .group_by(Bed.facility_id, Elder.category, Elder.ability_level)
-    ).all())
+    )
+    if facility_ids is not None:
+        query = query.where(Bed.facility_id.in_(facility_ids))
+    return [ResidentTally(r.facility_id, r.category.value, r.ability_level.value if r.ability_level else None, r.n)
+            for r in db.session.execute(query)]
 
 
 @cached

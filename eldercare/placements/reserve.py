@@ -112,7 +112,7 @@ def open_beds_by_care_type() -> dict[int, dict[str, int]]:
     for row in queries.bed_tallies():
         if row.facility_id in institution_ids and row.kind == BedKind.institution and row.open_to_public \
                 and row.state == BedState.vacant:
-            result[row.facility_id][row.care_type.value] += row.n
+            result[row.facility_id][row.care_type] += row.n
     for facility_id, r in reserves().items():
         deficit = r.deficit
         counts = result[facility_id]
