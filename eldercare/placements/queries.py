@@ -158,12 +158,12 @@ def waitlist_figures() -> dict:
         town = (town_ids or [elder_town])[0] if (town_ids or elder_town) else None
         if town is not None:
             approved_by_town[town] = approved_by_town.get(town, 0) + 1
+    open_by_town: dict[int, int] = {}
     open_by_facility = reserve.open_beds_by_facility()
-    towns = []
-    for f_town_id, town_name in db.session.execute(select(Town.id, Town.name).order_by(Town.code)):
-        open_beds = sum(n for f in institutions() if f["town_id"] == f_town_id
-                        for n in [open_by_facility.get(f["id"], 0)])
-        towns.append({"town": town_name, "open_beds": open_beds, "approved": approved_by_town.get(f_town_id, 0)})
+    for f in institutions():
+        open_by_town[f["town_id"]] = open_by_town.get(f["town_id"], 0) + open_by_facility.get(f["id"], 0)
+    towns = [{"town": name, "open_beds": open_by_town.get(town_id, 0), "approved": approved_by_town.get(town_id, 0)}
+             for town_id, name in db.session.execute(select(Town.id, Town.name).order_by(Town.code))]
     return {"by_status_category": by_status_category,
             "median_days_to_admission": statistics.median(waits) if waits else None,
             "admitted": len(waits), "towns": towns}
