@@ -23,7 +23,6 @@ from eldercare.facilities import queries
 from eldercare.facilities.models import (
     INSTITUTION_TYPES,
     OCCUPIED_STATES,
-    Bed,
     BedKind,
     BedState,
     CareType,
@@ -93,16 +92,6 @@ def _ratio_counts() -> dict[int, list[int]]:
 
 
 @cached
-def _facilities() -> tuple:
-    return tuple(db.session.execute(
-        select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
-               Facility.tekun_reserve, Town.name.label("town"))
-        .join(Town, Town.id == Facility.town_id)
-        .order_by(Town.code, Facility.name)
-    ).all())
-
-
-@cached
 def care_ratio(year: int) -> dict:
     """The nursing-type share of institution beds for the city, each town and each facility."""
     target = target_for(year)
@@ -110,7 +99,7 @@ def care_ratio(year: int) -> dict:
     towns = db.session.execute(select(Town.id, Town.name).order_by(Town.code)).all()
     per_town: dict[int, list[int]] = {t.id: [0, 0, 0] for t in towns}
     facilities = []
-    for f in _facilities():
+    for f in queries.facility_directory():
         if f.type not in INSTITUTION_TYPES:
             continue
         counts = per_facility.get(f.id, [0, 0, 0])
@@ -194,7 +183,7 @@ def conversion_plan(year: int, town_id: int | None = None) -> dict:
 def occupancy() -> dict:
     """Institution beds by state, by facility type and by town; public homes' vacancy set
     against the others; tekun residents against the reserve; surplus beds open to the public."""
-    facilities = {f.id: f for f in _facilities()}
+    facilities = {f.id: f for f in queries.facility_directory()}
     by_type: dict[str, dict] = defaultdict(queries.empty_counts)
     by_town: dict[str, dict] = defaultdict(queries.empty_counts)
     for row in queries.bed_tallies():
@@ -234,7 +223,7 @@ def freshness(stale_after_days: int | None = None) -> dict:
     cutoff = utcnow() - timedelta(days=days)
     per_facility = queries.counts_by_facility()
     rows = []
-    for f in _facilities():
+    for f in queries.facility_directory():
         changed = per_facility[f.id]["changed"] if f.id in per_facility else None
         rows.append({"id": f.id, "name": f.name, "town": f.town, "type": f.type.value, "last_changed_at": changed,
                      "stale": changed is None or changed < cutoff})
@@ -262,9 +251,9 @@ def community(days: int = 30, today: date | None = None) -> dict:
         .where(MealLog.day.between(since, today)).group_by(Town.name)
     ):
         towns[town]["meals"], towns[town]["subsidised"] = int(meals or 0), int(subsidised or 0)
-    beds = dict(db.session.execute(
-        select(Bed.kind, func.count()).where(Bed.kind != BedKind.institution).group_by(Bed.kind)
-    ).all())
+    beds: dict[str, int] = defaultdict(int)
+    for row in queries.bed_tallies():
+        beds[row.kind] += row.n
     total = {key: sum(t[key] for t in towns.values()) for key in ("meal_points", "mutual_aid", "meals", "subsidised")}
     return {"days": days, "since": since, "until": today, "towns": towns, "total": total,
             "day_care_beds": beds.get(BedKind.day_care, 0), "family_care_beds": beds.get(BedKind.family_care, 0)}

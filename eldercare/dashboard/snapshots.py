@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from eldercare.dashboard.models import DailySnapshot
 from eldercare.extensions import db
 from eldercare.facilities import queries
-from eldercare.facilities.models import Bed, BedKind, BedState, CareType, Facility, Stay
+from eldercare.facilities.models import Bed, BedKind, BedState, CareType, Stay
 from eldercare.models import insert_ignoring_duplicates
 from eldercare.placements.models import Elder
 from eldercare.timekeeping import local_today
@@ -29,12 +29,12 @@ def rows_for(day: date) -> list[dict]:
     """One snapshot row per facility for `day`, from a handful of grouped queries."""
     live = day == local_today()
     beds = defaultdict(lambda: [0, 0])
-    for facility_id, care_type, n in db.session.execute(
-        select(Bed.facility_id, Bed.care_type, func.count()).where(Bed.kind == BedKind.institution)
-        .group_by(Bed.facility_id, Bed.care_type)
-    ):
-        beds[facility_id][0] += n
-        beds[facility_id][1] += n if care_type == CareType.nursing else 0
+    states = defaultdict(queries.empty_counts)
+    for row in queries.bed_tallies():
+        if row.kind == BedKind.institution:
+            beds[row.facility_id][0] += row.n
+            beds[row.facility_id][1] += row.n if row.care_type == CareType.nursing else 0
+            states[row.facility_id][row.state] += row.n
     occupied = defaultdict(lambda: [0, 0])
     by_category = defaultdict(dict)
     by_ability = defaultdict(dict)
@@ -49,12 +49,8 @@ def rows_for(day: date) -> list[dict]:
         by_category[facility_id][category.value] = by_category[facility_id].get(category.value, 0) + n
         key = ability.value if ability else "unassessed"
         by_ability[facility_id][key] = by_ability[facility_id].get(key, 0) + n
-    states = defaultdict(queries.empty_counts)
-    if live:
-        for row in queries.state_counts(Bed.facility_id, where=Bed.kind == BedKind.institution):
-            states[row.facility_id][row.state] = row.n
     rows = []
-    for (facility_id,) in db.session.execute(select(Facility.id).order_by(Facility.id)):
+    for facility_id in sorted(f.id for f in queries.facility_directory()):
         counts = states[facility_id]
         rows.append({
             "facility_id": facility_id, "day": day,

@@ -105,13 +105,16 @@ def board(facility_id: int, *, with_residents: bool, care_type=None, state=None)
     }
 
 
-def state_counts(*group_by, where=None):
-    """Bed counts by state, grouped by `group_by` columns: rows of (*group_by, state, n, changed),
-    changed being the latest bed change in the group. One query whatever the number of beds."""
-    query, state_col = _state_query(*group_by, func.count().label("n"), func.max(Bed.changed_at).label("changed"))
-    if where is not None:
-        query = query.where(where)
-    return db.session.execute(query.group_by(*group_by, state_col)).all()
+@cached
+def facility_directory() -> tuple:
+    """Every facility with its town, in the towns' official order: the one list the dashboard,
+    the reserve rules and the application form read."""
+    return tuple(db.session.execute(
+        select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
+               Facility.tekun_reserve, Town.name.label("town"))
+        .join(Town, Town.id == Facility.town_id)
+        .order_by(Town.code, Facility.name)
+    ).all())
 
 
 class BedTally(NamedTuple):
@@ -136,9 +139,12 @@ def bed_tallies(facility_ids=None) -> list[BedTally]:
     """Every facility's beds counted by kind, care type, open-to-public flag and state, with
     the latest bed change: the scan of the bed table that the facility list and all the
     dashboard's figures share (re-read only for facilities that changed)."""
-    where = Bed.facility_id.in_(facility_ids) if facility_ids is not None else None
+    group_by = (Bed.facility_id, Bed.kind, Bed.care_type, Bed.open_to_public)
+    query, state_col = _state_query(*group_by, func.count().label("n"), func.max(Bed.changed_at).label("changed"))
+    if facility_ids is not None:
+        query = query.where(Bed.facility_id.in_(facility_ids))
     return [BedTally(r.facility_id, r.kind.value, r.care_type.value, r.open_to_public, r.state, r.n, r.changed)
-            for r in state_counts(Bed.facility_id, Bed.kind, Bed.care_type, Bed.open_to_public, where=where)]
+            for r in db.session.execute(query.group_by(*group_by, state_col))]
 
 
 @per_facility

@@ -17,17 +17,9 @@ from eldercare.placements.workflow import is_disabled
 RANKED = 20
 
 
-@cached
-def institutions() -> tuple:
-    return tuple(
-        {"id": f.id, "name": f.name, "type": f.type.value, "town_id": f.town_id, "town": f.town}
-        for f in db.session.execute(
-            select(Facility.id, Facility.name, Facility.type, Facility.town_id, Town.name.label("town"))
-            .join(Town, Town.id == Facility.town_id)
-            .where(Facility.type.in_([t.value for t in INSTITUTION_TYPES]))
-            .order_by(Town.code, Facility.name)
-        )
-    )
+def institutions() -> list[dict]:
+    return [{"id": f.id, "name": f.name, "type": f.type.value, "town_id": f.town_id, "town": f.town}
+            for f in bed_queries.facility_directory() if f.type in INSTITUTION_TYPES]
 
 
 @cached

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities import queries
-from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, BedState, CareType, Facility, FacilityType
+from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, BedState, CareType, FacilityType
 from eldercare.placements.models import Application, Category, Status
 
 # Tekun applications still waiting for a bed (an offered one already holds its bed).
@@ -60,9 +60,8 @@ def tekun_residents_by_facility() -> dict[int, int]:
 def pending_tekun_by_facility() -> dict[int, int]:
     """Pending tekun applications, each counted for one public home: the first public home it
     names, else the first public home of the first town it names."""
-    homes = db.session.execute(
-        select(Facility.id, Facility.town_id).where(Facility.type == FacilityType.public_home).order_by(Facility.id)
-    ).all()
+    homes = sorted((f for f in queries.facility_directory() if f.type == FacilityType.public_home),
+                   key=lambda f: f.id)
     home_ids = {h.id for h in homes}
     first_home_of_town: dict[int, int] = {}
     for home in homes:
@@ -90,14 +89,12 @@ def reserves() -> dict[int, Reserve]:
     tekun = tekun_residents_by_facility()
     pending = pending_tekun_by_facility()
     result = {}
-    for facility_id, configured in db.session.execute(
-        select(Facility.id, Facility.tekun_reserve).where(Facility.type == FacilityType.public_home)
-    ):
-        result[facility_id] = Reserve(
-            reserve=reserve_of(configured, tekun[facility_id], pending[facility_id]),
-            tekun_residents=tekun[facility_id], vacant_closed=vacant[facility_id, False],
-            vacant_open=vacant[facility_id, True],
-        )
+    for f in queries.facility_directory():
+        if f.type == FacilityType.public_home:
+            result[f.id] = Reserve(
+                reserve=reserve_of(f.tekun_reserve, tekun[f.id], pending[f.id]),
+                tekun_residents=tekun[f.id], vacant_closed=vacant[f.id, False], vacant_open=vacant[f.id, True],
+            )
     return result
 
 
@@ -105,9 +102,7 @@ def reserves() -> dict[int, Reserve]:
 def open_beds_by_care_type() -> dict[int, dict[str, int]]:
     """Per institution: open beds by care type. Where a public home's reserve takes open beds
     back, it takes ordinary ones first, keeping nursing-type beds for disabled elders."""
-    institution_ids = set(db.session.scalars(
-        select(Facility.id).where(Facility.type.in_([t.value for t in INSTITUTION_TYPES]))
-    ))
+    institution_ids = {f.id for f in queries.facility_directory() if f.type in INSTITUTION_TYPES}
     result: dict[int, dict[str, int]] = defaultdict(lambda: {CareType.nursing.value: 0, CareType.ordinary.value: 0})
     for row in queries.bed_tallies():
         if row.facility_id in institution_ids and row.kind == BedKind.institution and row.open_to_public \
