@@ -47,7 +47,8 @@ def seed_demo(scale):
     db.session.commit()
     db.session.execute(text("ANALYZE"))  # fresh statistics after a bulk load, or the planner guesses
     db.session.commit()
-    demo.echo_totals(totals)
+    click.echo(f"Seeded {totals['facilities']} facilities, {totals['beds']} beds, {totals['elders']} elders, "
+               f"{totals['stays']} stays and {totals['applications']} applications.")
 
 
 @click.group("users")

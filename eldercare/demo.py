@@ -10,7 +10,6 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import click
 from sqlalchemy import exists, insert, select
 
 from eldercare.auth.models import Role, User
@@ -369,10 +368,3 @@ def _stays(facility, plan, beds, town, tekun_quota, rng, today, used) -> tuple[i
             Bed.__table__.update().where(Bed.id.in_(cleaning)).values(needs_cleaning=True)
         )
     return len(stays), len(elders)
-
-
-def echo_totals(totals: dict) -> None:
-    click.echo(
-        f"Seeded {totals['facilities']} facilities, {totals['beds']} beds, "
-        f"{totals['elders']} elders and {totals['stays']} stays."
-    )

@@ -5,6 +5,9 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from eldercare import labels
 
+# A mainland mobile number: the family's user name, and the contact on an application.
+MOBILE = Regexp(r"^1\d{10}$", message=_l("Please enter an 11-digit mobile number."))
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
@@ -27,7 +30,7 @@ class UserForm(FlaskForm):
 class RegisterForm(FlaskForm):
     full_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=64)])
     phone = StringField(_l("Mobile number"), validators=[
-        DataRequired(), Regexp(r"^1\d{10}$", message=_l("Please enter an 11-digit mobile number."))],
+        DataRequired(), MOBILE],
         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(_l("Password again"),

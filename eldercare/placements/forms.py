@@ -10,14 +10,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eldercare import labels
+from eldercare.auth.forms import MOBILE
 from eldercare.placements.assessment import DOMAIN_LABELS, DOMAINS
 from eldercare.placements.priority import DEFAULT_WEIGHTS
-
-PHONE = Regexp(r"^1\d{10}$", message=_l("Please enter an 11-digit mobile number."))
 
 
 class ApplicationForm(FlaskForm):
@@ -30,7 +29,7 @@ class ApplicationForm(FlaskForm):
     empty_nest = BooleanField(_l("Empty nest"))
     relation = StringField(_l("Your relation to the elder"), validators=[DataRequired(), Length(max=32)])
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=64)])
-    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), PHONE],
+    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), MOBILE],
                                 render_kw={"inputmode": "tel"})
     preferred_town_ids = SelectMultipleField(_l("Preferred towns or streets"), coerce=int,
                                              widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
