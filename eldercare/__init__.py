@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     from eldercare.dashboard import models as _dashboard  # noqa: F401
     from eldercare.facilities import models as _facilities  # noqa: F401
     from eldercare.placements import models as _placements  # noqa: F401
+    from eldercare.residents import models as _residents  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -85,11 +86,13 @@ def register_blueprints(app: Flask) -> None:
     from eldercare.dashboard.routes import bp as dashboard_bp
     from eldercare.facilities.routes import bp as facilities_bp
     from eldercare.placements.routes import bp as placements_bp
+    from eldercare.residents.routes import bp as residents_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(facilities_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(placements_bp)
+    app.register_blueprint(residents_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

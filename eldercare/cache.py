@@ -36,10 +36,24 @@ class ChangeCounter(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class _Tracked:
+    """The model whose rows carry a `figures_version` (and `id`, `created_at`), and the function
+    naming the rows a set of changed objects touches. The domain that owns them registers both
+    (`track`), so this module knows no domain."""
+
+    model = None
+    touched = staticmethod(lambda session, objects: set())
+
+
+def track(model, touched) -> None:
+    _Tracked.model = model
+    _Tracked.touched = staticmethod(touched)
+
+
 def changed(session_or_connection, facility_ids=None) -> None:
     """Declare a change made outside the ORM (a bulk load): every cached figure is read afresh,
     the per-facility tallies of `facility_ids` (default: all) too."""
-    from eldercare.facilities.models import Facility
+    Facility = _Tracked.model
 
     bump(session_or_connection)
     query = update(Facility).values(figures_version=Facility.figures_version + 1)
@@ -62,36 +76,11 @@ def _bump_on_change(session, _flush_context, _instances):
         return
     if not session.info.get(WROTE):
         bump(session)
-    facility_ids = _facilities_touched(session, changed)
+    facility_ids = _Tracked.touched(session, changed) if _Tracked.model is not None else set()
     if facility_ids:
-        from eldercare.facilities.models import Facility
-
+        Facility = _Tracked.model
         session.execute(update(Facility).where(Facility.id.in_(facility_ids))
                         .values(figures_version=Facility.figures_version + 1))
-
-
-def _facilities_touched(session, objects) -> set[int]:
-    """The facilities whose tallies these changed objects feed."""
-    from eldercare.facilities.models import Bed, BedHold, Facility, Stay
-    from eldercare.placements.models import Elder
-
-    ids: set[int] = set()
-    with session.no_autoflush:
-        for obj in objects:
-            if isinstance(obj, Facility) and obj.id is not None:
-                ids.add(obj.id)
-            elif isinstance(obj, Bed):
-                ids.add(obj.facility_id)
-            elif isinstance(obj, Stay | BedHold):
-                bed = obj.bed if obj.bed is not None else session.get(Bed, obj.bed_id)
-                ids.add(bed.facility_id)
-            elif isinstance(obj, Elder) and obj.id is not None:
-                ids.update(session.scalars(
-                    select(Bed.facility_id).join(Stay, Stay.bed_id == Bed.id)
-                    .where(Stay.elder_id == obj.id, Stay.end_on.is_(None))
-                ))
-    ids.discard(None)
-    return ids
 
 
 @event.listens_for(Session, "after_commit")
@@ -137,8 +126,8 @@ def per_facility(fn):
     @wraps(fn)
     def wrapper():
         from eldercare.extensions import db
-        from eldercare.facilities.models import Facility
 
+        Facility = _Tracked.model
         session = db.session
         if session.info.get(WROTE):
             return tuple(fn(None))

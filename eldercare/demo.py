@@ -32,17 +32,8 @@ from eldercare.facilities.models import (
 )
 from eldercare.identity import check_character
 from eldercare.models import utcnow
-from eldercare.placements.models import (
-    TRANSITIONS,
-    AbilityLevel,
-    Action,
-    Application,
-    ApplicationEvent,
-    Category,
-    Elder,
-    Sex,
-    Status,
-)
+from eldercare.placements.models import TRANSITIONS, Action, Application, ApplicationEvent, Status
+from eldercare.residents.models import AbilityLevel, Category, Elder, Sex
 
 DEMO_PASSWORD = "eldercare-demo"
 AREA_CODE = "320682"

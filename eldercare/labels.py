@@ -5,7 +5,8 @@ from wtforms.fields.choices import SelectChoice
 
 from eldercare.auth.models import Role
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType, Ownership
-from eldercare.placements.models import AbilityLevel, Action, Category, Sex, Status
+from eldercare.placements.models import Action, Status
+from eldercare.residents.models import AbilityLevel, Category, Sex
 
 BED_STATE = {
     BedState.vacant: _l("vacant"),

@@ -9,7 +9,8 @@ from eldercare.auth.models import User
 from eldercare.extensions import db
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Ownership, Room, Town, TownKind
 from eldercare.identity import check_character
-from eldercare.placements.models import Application, Category, Elder, Sex, Status
+from eldercare.placements.models import Application, Status
+from eldercare.residents.models import Category, Elder, Sex
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

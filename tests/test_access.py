@@ -59,7 +59,8 @@ ROUTES = {
     "placements.review": ("GET", "/review", BUREAU),
     "placements.weights": ("GET", "/review/weights", BUREAU),
     "placements.match": ("GET", "/beds/{bed}/match", BUREAU),
-    "placements.assess": ("GET", "/elders/{resident}/assess", BUREAU | MANAGER),
+    "placements.assess": ("GET", "/applications/{application}/assess", BUREAU),
+    "facilities.assess": ("GET", "/beds/{resident_bed}/assess", MANAGER),
     "placements.reveal_id": ("POST", "/applications/{application}/reveal-id", BUREAU),
     "placements.start_review": ("POST", "/applications/{application}/review", BUREAU),
     "placements.approve": ("POST", "/applications/{application}/approve", BUREAU),
@@ -80,7 +81,8 @@ POSTS = {
     "facilities.meals": ("/facilities/{meal_point}/meals", MANAGER),
     "placements.new": ("/applications/new", FAMILY),
     "placements.edit": ("/applications/{application}/edit", FAMILY),
-    "placements.assess": ("/elders/{resident}/assess", BUREAU | MANAGER),
+    "placements.assess": ("/applications/{application}/assess", BUREAU),
+    "facilities.assess": ("/beds/{resident_bed}/assess", MANAGER),
     "auth.register": ("/register", set(ROLES)),  # logged-in users are sent home
     "placements.weights": ("/review/weights", {"bureau_admin"}),
 }
@@ -107,8 +109,8 @@ def test_each_role_gets_the_expected_answer_on_every_route(app, db, client, role
     bed = factories.bed(facility)
     offered = factories.bed(facility, code="OFFER-1")
     resident = factories.elder(name="住户")
-    db.session.add(Stay(elder_id=resident.id, bed_id=factories.bed(facility, code="R-1").id,
-                        start_on=date(2024, 1, 1)))
+    resident_bed = factories.bed(facility, code="R-1")
+    db.session.add(Stay(elder_id=resident.id, bed_id=resident_bed.id, start_on=date(2024, 1, 1)))
     users = {
         "bureau_admin": (Role.bureau_admin, []), "bureau_staff": (Role.bureau_staff, []),
         "manager": (Role.facility_manager, [facility, meal_point]), "other_manager": (Role.facility_manager, [other]),
@@ -123,7 +125,7 @@ def test_each_role_gets_the_expected_answer_on_every_route(app, db, client, role
     if me is not None:
         login(client, me)
     ids = {"facility": facility.id, "bed": bed.id, "meal_point": meal_point.id, "town": town.id,
-           "application": application.id, "resident": resident.id}
+           "application": application.id, "resident_bed": resident_bed.id}
     wrong = []
     checks = [(endpoint, method, url, allowed) for endpoint, (method, url, allowed) in ROUTES.items()]
     checks += [(endpoint, "POST", url, allowed) for endpoint, (url, allowed) in POSTS.items()]

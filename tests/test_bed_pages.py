@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from eldercare.auth.models import Role
 from eldercare.facilities import queries, services
 from eldercare.facilities.models import Bed, BedState, Stay
-from eldercare.placements.models import Elder
+from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
 from tests import factories
 from tests.conftest import login, post

@@ -24,7 +24,8 @@ from eldercare.dashboard import services
 from eldercare.facilities import queries
 from eldercare.facilities.models import BedKind, BedState, CareType, EndReason, FacilityType, Stay
 from eldercare.identity import check_character
-from eldercare.placements.models import Action, Application, Elder, Status
+from eldercare.placements.models import Action, Application, Status
+from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
 from tests import factories
 

@@ -80,7 +80,7 @@ def test_a_change_in_one_home_rereads_that_home_only(app, manager, facility, tow
 
 
 def test_a_residents_new_category_refreshes_their_home(app, manager, facility):
-    from eldercare.placements.models import Category
+    from eldercare.residents.models import Category
 
     elder = factories.elder(category=Category.general)
     services.admit(manager, factories.bed(facility), elder, on=local_today())

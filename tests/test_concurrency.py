@@ -11,7 +11,7 @@ from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities import services
 from eldercare.facilities.models import Bed, Stay
-from eldercare.placements.models import Elder
+from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
 from tests import factories
 

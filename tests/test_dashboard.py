@@ -15,7 +15,7 @@ from eldercare.facilities import queries
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType
 from eldercare.models import utcnow
-from eldercare.placements.models import AbilityLevel, Category
+from eldercare.residents.models import AbilityLevel, Category
 from eldercare.timekeeping import local_today
 from tests import factories
 from tests.conftest import login, post

@@ -2,7 +2,8 @@ from sqlalchemy import func, select
 
 from eldercare.auth.models import User
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Stay
-from eldercare.placements.models import Application, Category, Elder, Status
+from eldercare.placements.models import Application, Status
+from eldercare.residents.models import Category, Elder
 from tests.conftest import login, post
 
 

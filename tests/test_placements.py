@@ -16,18 +16,10 @@ from eldercare.facilities.models import Bed, BedHold, BedState, CareType, Facili
 from eldercare.models import utcnow
 from eldercare.notifications import Notification, Outbox
 from eldercare.placements import priority, queries, workflow
-from eldercare.placements.assessment import assess
-from eldercare.placements.models import (
-    TRANSITIONS,
-    AbilityLevel,
-    Action,
-    Application,
-    ApplicationEvent,
-    Category,
-    PriorityWeight,
-    Status,
-)
+from eldercare.placements.models import TRANSITIONS, Action, Application, ApplicationEvent, PriorityWeight, Status
 from eldercare.placements.reserve import reserves
+from eldercare.residents.models import AbilityLevel, Category
+from eldercare.residents.rules import assess
 from eldercare.timekeeping import local_today
 from tests import factories
 from tests.conftest import login, post
@@ -97,15 +89,15 @@ def test_assessment_refuses_scores_out_of_range(app, field, value):
         assess(**scores)
 
 
-def test_assessment_form_stores_level_and_refuses_bad_scores(db, client, bureau_staff):
+def test_assessment_form_stores_level_and_refuses_bad_scores(db, client, bureau_staff, family):
     elder = factories.elder()
-    db.session.commit()
+    application = factories.application(family, elder, status=Status.under_review)
     login(client, bureau_staff)
-    bad = post(client, f"/elders/{elder.id}/assess", {"self_care": "40", "mobility": "5", "mental": "5",
+    bad = post(client, f"/applications/{application.id}/assess", {"self_care": "40", "mobility": "5", "mental": "5",
                                                       "perception": "5"})
     assert bad.status_code == 422
     assert db.session.get(type(elder), elder.id).ability_level is None
-    post(client, f"/elders/{elder.id}/assess", {"self_care": "10", "mobility": "5", "mental": "20",
+    post(client, f"/applications/{application.id}/assess", {"self_care": "10", "mobility": "5", "mental": "20",
                                                 "perception": "5", "risk_events_30d": "2"})
     db.session.expire_all()
     assert db.session.get(type(elder), elder.id).ability_level == AbilityLevel.complete  # 40 severe, +1

@@ -32,8 +32,8 @@ from eldercare.facilities.models import (
     Town,
 )
 from eldercare.models import utcnow
-from eldercare.placements.models import AbilityLevel
 from eldercare.placements.reserve import reserves, tekun_residents_by_facility
+from eldercare.residents.models import AbilityLevel
 from eldercare.timekeeping import local_today
 
 # Residents whose care needs weigh most when choosing where to add nursing-type beds.

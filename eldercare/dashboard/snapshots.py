@@ -17,7 +17,7 @@ from eldercare.extensions import db
 from eldercare.facilities import queries
 from eldercare.facilities.models import Bed, BedKind, BedState, CareType, Stay
 from eldercare.models import insert_ignoring_duplicates
-from eldercare.placements.models import Elder
+from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
 
 

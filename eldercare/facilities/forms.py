@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from eldercare import labels
 from eldercare.facilities.models import Away, BedKind, CareType, EndReason
-from eldercare.placements.models import Category
+from eldercare.residents.models import Category
 
 
 class AdmitForm(FlaskForm):

@@ -1,11 +1,13 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eldercare import cache
 from eldercare.auth.models import facility_manager
 from eldercare.models import Base, db_enum, utcnow
+from eldercare.residents.models import Elder
 
 
 class TownKind(enum.StrEnum):
@@ -217,3 +219,27 @@ class MealLog(Base):
     subsidised: Mapped[int]  # of which subsidised; split by category below
     subsidised_by_category: Mapped[dict] = mapped_column(JSON)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def facilities_touched(session, objects) -> set[int]:
+    """The facilities whose tallies these changed objects feed (for eldercare.cache)."""
+    ids: set[int] = set()
+    with session.no_autoflush:
+        for obj in objects:
+            if isinstance(obj, Facility) and obj.id is not None:
+                ids.add(obj.id)
+            elif isinstance(obj, Bed):
+                ids.add(obj.facility_id)
+            elif isinstance(obj, Stay | BedHold):
+                bed = obj.bed if obj.bed is not None else session.get(Bed, obj.bed_id)
+                ids.add(bed.facility_id)
+            elif isinstance(obj, Elder) and obj.id is not None:
+                ids.update(session.scalars(
+                    select(Bed.facility_id).join(Stay, Stay.bed_id == Bed.id)
+                    .where(Stay.elder_id == obj.id, Stay.end_on.is_(None))
+                ))
+    ids.discard(None)
+    return ids
+
+
+cache.track(Facility, facilities_touched)

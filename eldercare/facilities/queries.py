@@ -23,7 +23,7 @@ from eldercare.facilities.models import (
     Town,
 )
 from eldercare.models import utcnow
-from eldercare.placements.models import Elder
+from eldercare.residents.models import Elder
 
 
 def _state_query(*columns, now=None):

@@ -26,8 +26,9 @@ from eldercare.facilities.forms import (
 )
 from eldercare.facilities.models import Bed, BedKind, BedState, CareType, EndReason, Facility, FacilityType, Room
 from eldercare.models import utcnow
-from eldercare.placements.models import Category
-from eldercare.placements.services import find_or_register_elder
+from eldercare.residents.models import Category
+from eldercare.residents.routes import assessment_page
+from eldercare.residents.services import find_or_register_elder
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("facilities", __name__)
@@ -129,6 +130,17 @@ def admit(facility_id):
             return redirect(url_for("facilities.board", facility_id=facility.id))
     return render_template("facilities/admit.html", facility=facility, form=form, vacant=vacant), \
         (422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/beds/<int:bed_id>/assess", methods=["GET", "POST"])
+@policy.roles_required(Role.facility_manager)
+def assess(bed_id):
+    """A home's managers assess the resident of one of their beds."""
+    bed = _bed(bed_id, manage=True)
+    stay = queries.open_stay_of(bed.id)
+    if stay is None:
+        abort(404)
+    return assessment_page(stay.elder, url_for("facilities.bed", bed_id=bed.id))
 
 
 @bp.get("/beds/<int:bed_id>")

@@ -15,7 +15,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eldercare import labels
 from eldercare.auth.forms import MOBILE
-from eldercare.placements.assessment import DOMAIN_LABELS, DOMAINS
 from eldercare.placements.priority import DEFAULT_WEIGHTS
 
 
@@ -55,21 +54,6 @@ class OfferForm(FlaskForm):
 
 class AdmitApplicationForm(FlaskForm):
     on = DateField(_l("Admission date"), validators=[DataRequired()])
-
-
-class AssessmentForm(FlaskForm):
-    self_care = IntegerField(DOMAIN_LABELS["self_care"], validators=[InputRequired(),
-                                                                    NumberRange(0, DOMAINS["self_care"])])
-    mobility = IntegerField(DOMAIN_LABELS["mobility"], validators=[InputRequired(),
-                                                                  NumberRange(0, DOMAINS["mobility"])])
-    mental = IntegerField(DOMAIN_LABELS["mental"], validators=[InputRequired(),
-                                                              NumberRange(0, DOMAINS["mental"])])
-    perception = IntegerField(DOMAIN_LABELS["perception"], validators=[InputRequired(),
-                                                                      NumberRange(0, DOMAINS["perception"])])
-    coma = BooleanField(_l("In a coma"))
-    dementia_or_psychiatric = BooleanField(_l("Diagnosed dementia or psychiatric illness"))
-    risk_events_30d = IntegerField(_l("Number of falls, choking, self-harm or wandering in the last 30 days"),
-                                   default=0, validators=[Optional(), NumberRange(0, 100)])
 
 
 class WeightsForm(FlaskForm):

@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from eldercare.extensions import db
-from eldercare.placements.models import HIGH_AGE, PriorityWeight
+from eldercare.placements.models import PriorityWeight
+from eldercare.residents.models import HIGH_AGE
 
 DEFAULT_WEIGHTS = {
     "category.dibao": 40.0,

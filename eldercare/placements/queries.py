@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
-from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, FacilityType, Stay, Town
+from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, FacilityType, Town
 from eldercare.identity import mask_id_number
 from eldercare.placements import priority, reserve
-from eldercare.placements.models import OPEN_STATUSES, Application, Assessment, Category, Elder, Status
+from eldercare.placements.models import OPEN_STATUSES, Application, Status
 from eldercare.placements.workflow import is_disabled
+from eldercare.residents.models import Category, Elder
 
 RANKED = 20
 
@@ -115,19 +116,6 @@ def ranked_for_bed(bed: Bed, today: date) -> list[dict]:
     else:
         rows.sort(key=lambda r: (not r["prefers"], -r["score"], r["application"].approved_at))
     return rows[:RANKED]
-
-
-def facility_of_elder(elder_id: int) -> int | None:
-    return db.session.scalar(
-        select(Bed.facility_id).join(Stay, Stay.bed_id == Bed.id).where(Stay.elder_id == elder_id,
-                                                                         Stay.end_on.is_(None))
-    )
-
-
-def assessments_of(elder_id: int) -> list[Assessment]:
-    return list(db.session.scalars(
-        select(Assessment).where(Assessment.elder_id == elder_id).order_by(Assessment.id.desc()).limit(10)
-    ))
 
 
 def waitlist_figures() -> dict:

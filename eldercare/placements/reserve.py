@@ -15,7 +15,8 @@ from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities import queries
 from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, BedState, CareType, FacilityType
-from eldercare.placements.models import Application, Category, Status
+from eldercare.placements.models import Application, Status
+from eldercare.residents.models import Category
 
 # Tekun applications still waiting for a bed (an offered one already holds its bed).
 PENDING = (Status.submitted, Status.under_review, Status.more_info, Status.approved)

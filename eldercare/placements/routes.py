@@ -16,14 +16,15 @@ from eldercare.placements import priority, queries, workflow
 from eldercare.placements.forms import (
     AdmitApplicationForm,
     ApplicationForm,
-    AssessmentForm,
     OfferForm,
     ReasonForm,
     SubmitForm,
     WeightsForm,
 )
-from eldercare.placements.models import Application, Category, Elder, Status
-from eldercare.placements.services import record_assessment, reveal_id_number
+from eldercare.placements.models import Application, Status
+from eldercare.residents.models import Category
+from eldercare.residents.routes import assessment_page
+from eldercare.residents.services import reveal_id_number
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("placements", __name__)
@@ -280,30 +281,14 @@ def match(bed_id):
                            offer_form=OfferForm(bed_id=bed.id))
 
 
-@bp.route("/elders/<int:elder_id>/assess", methods=["GET", "POST"])
-@policy.roles_required(Role.facility_manager, *BUREAU_ROLES)
-def assess(elder_id):
-    elder = db.get_or_404(Elder, elder_id)
-    policy.require(policy.can_assess(current_user, queries.facility_of_elder(elder.id)))
-    form = AssessmentForm()
-    if form.validate_on_submit():
-        try:
-            record = record_assessment(
-                current_user, elder, self_care=form.self_care.data, mobility=form.mobility.data,
-                mental=form.mental.data, perception=form.perception.data, coma=form.coma.data,
-                dementia_or_psychiatric=form.dementia_or_psychiatric.data,
-                risk_events_30d=form.risk_events_30d.data or 0)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_l("Assessed: total %(total)s.", total=record.total), "success")
-            return redirect(request.args.get("back") if (request.args.get("back") or "").startswith("/")
-                            and not request.args["back"].startswith("//") else url_for("placements.review"))
-    return render_template("placements/assess.html", elder=elder, form=form,
-                           history=queries.assessments_of(elder.id)), (422 if form.errors or form.form_errors
-                                                                       else 200)
+@bp.route("/applications/<int:application_id>/assess", methods=["GET", "POST"])
+@policy.roles_required(*BUREAU_ROLES)
+def assess(application_id):
+    """The bureau assesses an applicant whose record it has taken up for review."""
+    application = _application(application_id)
+    if application.elder is None:
+        abort(404)
+    return assessment_page(application.elder, _back(application), application_id=application.id)
 
 
 @bp.get("/notifications")

@@ -20,7 +20,6 @@ from eldercare.facilities.models import Bed, BedHold, CareType, FacilityType
 from eldercare.models import claim, utcnow
 from eldercare.notifications import notify
 from eldercare.placements import reserve
-from eldercare.placements.assessment import DISABLED
 from eldercare.placements.models import (
     BUREAU,
     FAMILY,
@@ -30,10 +29,11 @@ from eldercare.placements.models import (
     Action,
     Application,
     ApplicationEvent,
-    Category,
     Status,
 )
-from eldercare.placements.services import find_or_register_elder
+from eldercare.residents.models import Category
+from eldercare.residents.rules import DISABLED
+from eldercare.residents.services import find_or_register_elder
 
 
 class InvalidTransition(DomainError):

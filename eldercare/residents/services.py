@@ -8,8 +8,8 @@ from eldercare.errors import InvalidInput
 from eldercare.extensions import db
 from eldercare.identity import mask_id_number, parse_id_number
 from eldercare.models import claim
-from eldercare.placements.assessment import assess
-from eldercare.placements.models import Assessment, Category, Elder, Sex
+from eldercare.residents.models import Assessment, Category, Elder, Sex
+from eldercare.residents.rules import assess
 
 
 class IdNumberNameMismatch(InvalidInput):
@@ -61,7 +61,8 @@ def reveal_id_number(actor, elder: Elder) -> str:
 
 
 def record_assessment(actor, elder: Elder, *, self_care: int, mobility: int, mental: int, perception: int,
-                      coma: bool, dementia_or_psychiatric: bool, risk_events_30d: int) -> Assessment:
+                      coma: bool, dementia_or_psychiatric: bool, risk_events_30d: int,
+                      application_id: int | None = None) -> Assessment:
     """Store an assessment; its computed level becomes the elder's (the latest one counts)."""
     result = assess(self_care=self_care, mobility=mobility, mental=mental, perception=perception, coma=coma,
                     dementia_or_psychiatric=dementia_or_psychiatric, risk_events_30d=risk_events_30d)
@@ -69,7 +70,7 @@ def record_assessment(actor, elder: Elder, *, self_care: int, mobility: int, men
     record = Assessment(elder_id=elder.id, self_care=self_care, mobility=mobility, mental=mental,
                         perception=perception, coma=coma, dementia_or_psychiatric=dementia_or_psychiatric,
                         risk_events_30d=risk_events_30d, total=result.total, level=result.level,
-                        assessed_by_id=actor.id)
+                        assessed_by_id=actor.id, application_id=application_id)
     db.session.add(record)
     before = elder.ability_level.value if elder.ability_level else None
     elder.ability_level = result.level

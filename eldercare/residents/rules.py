@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from eldercare.errors import InvalidInput
-from eldercare.placements.models import AbilityLevel
+from eldercare.residents.models import AbilityLevel
 
 DOMAINS = {"self_care": 32, "mobility": 15, "mental": 28, "perception": 15}
 DOMAIN_LABELS = {
