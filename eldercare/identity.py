@@ -3,6 +3,7 @@
 The one place that knows the format; elders, applicants and caregivers all use it.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,12 +35,24 @@ def check_character(first17: str) -> str:
     return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
+def normalise_id_number(text: str) -> str:
+    """The one spelling of an ID number: NFKC (full-width ３ and superscript ² become 3 and 2),
+    any other Unicode decimal digit (Arabic-Indic, Devanagari...) as its ASCII digit, every
+    space (inner, outer, ideographic) removed, x upper-cased. What is left may still be invalid."""
+    value = unicodedata.normalize("NFKC", text or "")
+    value = "".join(str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch
+                    for ch in value if not ch.isspace())
+    return value.upper()
+
+
 def parse_id_number(text: str) -> IdNumber:
-    """Validate an ID number and derive birth date and sex from it.
+    """Validate an ID number (after `normalise_id_number`) and derive birth date and sex from it.
 
     Unknown area codes are accepted: the code list changes every year.
     """
-    value = (text or "").strip().upper()
+    value = normalise_id_number(text)
+    if not value.isascii():
+        raise InvalidIdNumber(_l("An ID number has only digits and the letter X."))
     if len(value) != 18:
         raise InvalidIdNumber(_l("An ID number has 18 characters."))
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
