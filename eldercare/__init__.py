@@ -75,6 +75,7 @@ def register_extensions(app: Flask) -> None:
 
     # Import every model so Flask-Migrate sees the whole schema.
     from eldercare import audit, cache, notifications  # noqa: F401
+    from eldercare.caregivers import models as _caregivers  # noqa: F401
     from eldercare.dashboard import models as _dashboard  # noqa: F401
     from eldercare.facilities import models as _facilities  # noqa: F401
     from eldercare.placements import models as _placements  # noqa: F401
