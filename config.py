@@ -40,6 +40,9 @@ class Config:
     # A facility whose beds have not changed for this many days is flagged as stale.
     STALE_AFTER_DAYS = int(os.environ.get("STALE_AFTER_DAYS", "14"))
 
+    # In-service training hours a caregiver should have each year (a cited local rule: 20).
+    CAREGIVER_MIN_TRAINING_HOURS = int(os.environ.get("CAREGIVER_MIN_TRAINING_HOURS", "20"))
+
     # Refuse the demo seed outside development and test.
     ALLOW_DEMO_SEED = True
 

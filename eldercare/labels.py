@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from eldercare.auth.models import Role
+from eldercare.caregivers.models import EmploymentStatus, Post, ReminderCause
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType, Ownership
 from eldercare.placements.models import Action, Status
 from eldercare.residents.models import AbilityLevel, Category, Sex
@@ -59,6 +60,31 @@ ABILITY_LEVEL = {
     AbilityLevel.complete: _l("completely disabled"),
 }
 SEX = {Sex.male: _l("male"), Sex.female: _l("female")}
+POST = {
+    Post.caregiver: _l("caregiver"),
+    Post.head_caregiver: _l("head caregiver"),
+    Post.nurse: _l("nurse"),
+    Post.other: _l("other post"),
+}
+EMPLOYMENT_STATUS = {
+    EmploymentStatus.active: _l("working"),
+    EmploymentStatus.on_leave: _l("on leave"),
+    EmploymentStatus.left: _l("left"),
+}
+# Skill levels of the national occupational standard for caregivers (2019); 0: no valid certificate.
+SKILL_LEVEL = {
+    5: _l("level 5 (basic)"),
+    4: _l("level 4 (intermediate)"),
+    3: _l("level 3 (advanced)"),
+    2: _l("level 2 (technician)"),
+    1: _l("level 1 (senior technician)"),
+    0: _l("no certificate"),
+}
+REMINDER_CAUSE = {
+    ReminderCause.no_pre_job_training: _l("working without passed pre-job training"),
+    ReminderCause.behind_in_service_hours: _l("behind in in-service training hours"),
+    ReminderCause.certificate_expiring: _l("skill certificate expires soon"),
+}
 ROLE = {
     Role.bureau_admin: _l("bureau administrator"),
     Role.bureau_staff: _l("bureau staff"),

@@ -28,13 +28,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def insert_ignoring_duplicates(session, model, rows: list[dict]) -> None:
+def insert_ignoring_duplicates(session, model, rows: list[dict], returning=()) -> list:
     """INSERT rows, silently skipping any that would break a unique key (ON CONFLICT DO NOTHING):
-    what makes a job idempotent when two processes run it for the same period."""
+    what makes a job idempotent when two processes run it for the same period. With `returning`
+    columns, the rows actually inserted come back (a job acts on those only)."""
     if not rows:
-        return
+        return []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(model.__table__).on_conflict_do_nothing(), rows)
+    statement = dialect.insert(model.__table__).on_conflict_do_nothing()
+    if returning:
+        return session.execute(statement.returning(*returning), rows).all()
+    session.execute(statement, rows)
+    return []
 
 
 def claim(session, obj) -> None:

@@ -3,6 +3,8 @@ SMS sender could read later; nothing is sent outside from here."""
 
 from datetime import datetime
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,8 +37,13 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
 
 
-def notify(user, text: str, application_id: int | None = None) -> Notification:
-    """Tell `user` something, in the bell and in the outbox (by SMS when they gave a phone)."""
+def notify(user, text, application_id: int | None = None) -> Notification:
+    """Tell `user` something, in the bell and in the outbox (by SMS when they gave a phone).
+
+    `text` may be a lazy translation: a message kept for later reading is written in the
+    default language, whoever's request or job sends it."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = str(text)
     note = Notification(user_id=user.id, text=text, application_id=application_id)
     db.session.add(note)
     db.session.flush()

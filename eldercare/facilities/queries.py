@@ -132,6 +132,7 @@ class ResidentTally(NamedTuple):
     category: str
     ability_level: str | None
     n: int
+    care_type: str  # of the bed: the staffing check counts residents of nursing-type beds
 
 
 @per_facility
@@ -149,17 +150,18 @@ def bed_tallies(facility_ids=None) -> list[BedTally]:
 
 @per_facility
 def resident_tallies(facility_ids=None) -> list[ResidentTally]:
-    """Residents in institution beds now, by facility, category and ability level."""
+    """Residents in institution beds now, by facility, category, ability level and the bed's care type."""
     query = (
-        select(Bed.facility_id, Elder.category, Elder.ability_level, func.count().label("n"))
+        select(Bed.facility_id, Elder.category, Elder.ability_level, func.count().label("n"), Bed.care_type)
         .join(Stay, Stay.bed_id == Bed.id)
         .join(Elder, Elder.id == Stay.elder_id)
         .where(Stay.end_on.is_(None), Bed.kind == BedKind.institution)
-        .group_by(Bed.facility_id, Elder.category, Elder.ability_level)
+        .group_by(Bed.facility_id, Elder.category, Elder.ability_level, Bed.care_type)
     )
     if facility_ids is not None:
         query = query.where(Bed.facility_id.in_(facility_ids))
-    return [ResidentTally(r.facility_id, r.category.value, r.ability_level.value if r.ability_level else None, r.n)
+    return [ResidentTally(r.facility_id, r.category.value, r.ability_level.value if r.ability_level else None, r.n,
+                          r.care_type.value)
             for r in db.session.execute(query)]
 
 

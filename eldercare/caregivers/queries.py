@@ -1,0 +1,329 @@
+"""The read side of caregivers: rosters, a caregiver's record, and every caregiver figure as
+plain data for the roster page, the dashboard, the PDF reports and the API.
+
+Figures count caregivers working now (status active) in a caregiving post (caregiver or head
+caregiver). A fixed number of grouped queries, whatever the number of caregivers.
+"""
+
+import math
+from collections import defaultdict
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from eldercare.cache import cached
+from eldercare.caregivers.models import (
+    CARE_POSTS,
+    LEVELS,
+    NO_CERTIFICATE,
+    Caregiver,
+    Certificate,
+    Employment,
+    EmploymentStatus,
+    PayBand,
+    PreJobTraining,
+    Reminder,
+    TrainingSession,
+    training_attendance,
+)
+from eldercare.extensions import db
+from eldercare.facilities import queries as facility_queries
+from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, CareType, Town
+from eldercare.identity import mask_id_number
+
+# The staffing rule (domain.md section 5): 1 caregiver per 3 severely or completely disabled
+# and 1 per 6 mildly or moderately disabled residents of nursing-type beds.
+FULLY_DISABLED = frozenset({"severe", "complete"})
+PARTLY_DISABLED = frozenset({"mild", "moderate"})
+PER_FULLY_DISABLED = 3
+PER_PARTLY_DISABLED = 6
+
+
+def minimum_hours() -> int:
+    return current_app.config["CAREGIVER_MIN_TRAINING_HOURS"]
+
+
+def _valid_on(day: date):
+    return and_(Certificate.revoked.is_(False), Certificate.issued_on <= day,
+                or_(Certificate.expires_on.is_(None), Certificate.expires_on >= day))
+
+
+def _levels(day: date):
+    """Per caregiver: the highest level (lowest number) of a certificate valid on `day`."""
+    return (select(Certificate.caregiver_id, func.min(Certificate.level).label("level"))
+            .where(_valid_on(day)).group_by(Certificate.caregiver_id).subquery())
+
+
+def _pre_job():
+    """Per caregiver: the first passed pre-job training."""
+    return (select(PreJobTraining.caregiver_id, func.min(PreJobTraining.trained_on).label("passed_on"))
+            .where(PreJobTraining.passed.is_(True)).group_by(PreJobTraining.caregiver_id).subquery())
+
+
+def _hours(day: date):
+    """Per caregiver: in-service hours in `day`'s calendar year up to `day`."""
+    return (select(training_attendance.c.caregiver_id, func.sum(TrainingSession.hours).label("hours"))
+            .join(TrainingSession, TrainingSession.id == training_attendance.c.session_id)
+            .where(TrainingSession.held_on.between(date(day.year, 1, 1), day))
+            .group_by(training_attendance.c.caregiver_id).subquery())
+
+
+def current_level(caregiver_id: int, day: date) -> int:
+    """The derived level: the highest certificate valid on `day`; NO_CERTIFICATE without one."""
+    level = db.session.scalar(select(func.min(Certificate.level))
+                              .where(Certificate.caregiver_id == caregiver_id, _valid_on(day)))
+    return level if level is not None else NO_CERTIFICATE
+
+
+def bands_in_force(year: int) -> dict[int, int]:
+    """Per level (0: no certificate): the lowest monthly pay set for the latest year up to `year`."""
+    latest = (select(PayBand.level, func.max(PayBand.year).label("year"))
+              .where(PayBand.year <= year).group_by(PayBand.level).subquery())
+    rows = db.session.execute(select(PayBand.level, PayBand.minimum_pay)
+                              .join(latest, and_(latest.c.level == PayBand.level, latest.c.year == PayBand.year)))
+    return {level: pay for level, pay in rows}
+
+
+def pay_bands(years: range) -> dict[int, dict[int, int]]:
+    """The bands set for each year (not carried over), for the administrator's page."""
+    result: dict[int, dict[int, int]] = {year: {} for year in years}
+    for band in db.session.scalars(select(PayBand).where(PayBand.year.between(years.start, years.stop - 1))):
+        result[band.year][band.level] = band.minimum_pay
+    return result
+
+
+def _below_band(bands: dict[int, int], level_column, pay_column):
+    """SQL: 1 when the pay is below the band of the caregiver's level (no band: never)."""
+    level = func.coalesce(level_column, NO_CERTIFICATE)
+    band = case(*((level == lvl, minimum) for lvl, minimum in bands.items()), else_=None) if bands else None
+    return case((pay_column < band, 1), else_=0) if band is not None else literal(0)
+
+
+def roster(facility_id: int, day: date, *, with_pay: bool, include_left: bool = False) -> list[dict]:
+    """The facility's caregivers with their derived level, training and pay flags."""
+    levels, pre_job, hours = _levels(day), _pre_job(), _hours(day)
+    bands = bands_in_force(day.year)
+    query = (
+        select(Employment.id.label("employment_id"), Employment.caregiver_id, Employment.post, Employment.status,
+               Employment.hired_on, Employment.status_on, Employment.monthly_pay, Caregiver.name, Caregiver.id_number,
+               Caregiver.mobile, levels.c.level, pre_job.c.passed_on, hours.c.hours,
+               _below_band(bands, levels.c.level, Employment.monthly_pay).label("below_band"))
+        .join(Caregiver, Caregiver.id == Employment.caregiver_id)
+        .outerjoin(levels, levels.c.caregiver_id == Employment.caregiver_id)
+        .outerjoin(pre_job, pre_job.c.caregiver_id == Employment.caregiver_id)
+        .outerjoin(hours, hours.c.caregiver_id == Employment.caregiver_id)
+        .where(Employment.facility_id == facility_id)
+        .order_by(Employment.status, Caregiver.name, Employment.id)
+    )
+    if not include_left:
+        query = query.where(Employment.status != EmploymentStatus.left)
+    minimum = minimum_hours()
+    return [{
+        "employment_id": r.employment_id, "id": r.caregiver_id, "name": r.name,
+        "id_number": mask_id_number(r.id_number), "mobile": r.mobile, "post": r.post.value,
+        "status": r.status.value, "hired_on": r.hired_on, "status_on": r.status_on,
+        "monthly_pay": r.monthly_pay if with_pay else None,
+        "below_band": bool(r.below_band) if with_pay else None,
+        "level": r.level if r.level is not None else NO_CERTIFICATE,
+        "pre_job_passed_on": r.passed_on, "covered": r.passed_on is not None,
+        "hours": float(r.hours or 0), "hours_met": float(r.hours or 0) >= minimum,
+    } for r in db.session.execute(query)]
+
+
+def roster_choices(facility_id: int) -> list[dict]:
+    """Caregivers on the facility's roster now (working or on leave), for the attendance ticks."""
+    rows = db.session.execute(
+        select(Caregiver.id, Caregiver.name, Employment.post, Employment.status)
+        .join(Employment, Employment.caregiver_id == Caregiver.id)
+        .where(Employment.facility_id == facility_id, Employment.status != EmploymentStatus.left)
+        .order_by(Caregiver.name, Caregiver.id))
+    return [{"id": r.id, "name": r.name, "post": r.post.value, "status": r.status.value} for r in rows]
+
+
+def facility_ids_of(caregiver_id: int) -> tuple[set[int], int | None]:
+    """Every facility the caregiver worked for, and the one they work for now (if any)."""
+    rows = db.session.execute(select(Employment.facility_id, Employment.status)
+                              .where(Employment.caregiver_id == caregiver_id)).all()
+    current = next((f for f, status in rows if status != EmploymentStatus.left), None)
+    return {f for f, _ in rows}, current
+
+
+def caregiver_record(caregiver: Caregiver, day: date) -> dict:
+    """One caregiver's history: spells of work, pre-job training, sessions, certificates."""
+    employments = [{
+        "id": e.id, "facility_id": e.facility_id, "facility": e.facility.name, "post": e.post.value,
+        "status": e.status.value, "hired_on": e.hired_on, "status_on": e.status_on, "monthly_pay": e.monthly_pay,
+    } for e in caregiver.employments]
+    pre_job = [{"trained_on": t.trained_on, "hours": float(t.hours), "provider": t.provider, "passed": t.passed}
+               for t in db.session.scalars(select(PreJobTraining).where(PreJobTraining.caregiver_id == caregiver.id)
+                                           .order_by(PreJobTraining.trained_on.desc(), PreJobTraining.id.desc()))]
+    sessions = [{"course": s.course, "held_on": s.held_on, "hours": float(s.hours), "provider": s.provider}
+                for s in db.session.scalars(
+                    select(TrainingSession).join(training_attendance,
+                                                 training_attendance.c.session_id == TrainingSession.id)
+                    .where(training_attendance.c.caregiver_id == caregiver.id)
+                    .order_by(TrainingSession.held_on.desc(), TrainingSession.id.desc()))]
+    certificates = [{
+        "id": c.id, "number": c.number, "level": c.level, "issued_on": c.issued_on, "issuer": c.issuer,
+        "expires_on": c.expires_on, "revoked": c.revoked, "valid": c.valid_on(day),
+    } for c in db.session.scalars(select(Certificate).where(Certificate.caregiver_id == caregiver.id)
+                                  .order_by(Certificate.level, Certificate.issued_on.desc()))]
+    year_hours = sum(s["hours"] for s in sessions if s["held_on"].year == day.year and s["held_on"] <= day)
+    level = min((c["level"] for c in certificates if c["valid"]), default=NO_CERTIFICATE)
+    return {"employments": employments, "pre_job": pre_job, "sessions": sessions, "certificates": certificates,
+            "level": level, "covered": any(t["passed"] for t in pre_job), "hours": year_hours,
+            "minimum_hours": minimum_hours(), "band": bands_in_force(day.year).get(level)}
+
+
+def training_sessions(facility_id: int, limit: int = 30) -> list[dict]:
+    counts = (select(training_attendance.c.session_id, func.count().label("n"))
+              .group_by(training_attendance.c.session_id).subquery())
+    rows = db.session.execute(
+        select(TrainingSession.id, TrainingSession.course, TrainingSession.held_on, TrainingSession.hours,
+               TrainingSession.provider, counts.c.n)
+        .outerjoin(counts, counts.c.session_id == TrainingSession.id)
+        .where(TrainingSession.facility_id == facility_id)
+        .order_by(TrainingSession.held_on.desc(), TrainingSession.id.desc()).limit(limit))
+    return [{"id": r.id, "course": r.course, "held_on": r.held_on, "hours": float(r.hours), "provider": r.provider,
+             "attendees": r.n or 0} for r in rows]
+
+
+def open_reminders(facility_id: int) -> list[dict]:
+    rows = db.session.execute(
+        select(Reminder.id, Reminder.cause, Reminder.detail, Reminder.created_at, Caregiver.id.label("caregiver_id"),
+               Caregiver.name)
+        .join(Caregiver, Caregiver.id == Reminder.caregiver_id)
+        .where(Reminder.facility_id == facility_id, Reminder.resolved_at.is_(None))
+        .order_by(Reminder.cause, Caregiver.name))
+    return [{"id": r.id, "cause": r.cause.value, "detail": r.detail, "created_at": r.created_at,
+             "caregiver_id": r.caregiver_id, "name": r.name} for r in rows]
+
+
+def _empty_figures() -> dict:
+    return {"caregivers": 0, "covered": 0, "certified": 0, "hours_met": 0, "below_band": 0,
+            "by_level": {level: 0 for level in (*LEVELS, NO_CERTIFICATE)},
+            "fully_disabled": 0, "partly_disabled": 0, "needed": 0, "counted": 0, "shortfall": 0,
+            "short_homes": 0, "nursing_beds": 0, "nursing_beds_at_risk": 0}
+
+
+def _add(total: dict, part: dict) -> None:
+    for key, value in part.items():
+        if key == "by_level":
+            for level, n in value.items():
+                total["by_level"][level] += n
+        elif isinstance(value, int) and not isinstance(value, bool):
+            total[key] += value
+
+
+def _finish(figures: dict) -> dict:
+    n = figures["caregivers"]
+    figures["coverage"] = figures["covered"] / n if n else None
+    figures["uncovered"] = n - figures["covered"]
+    figures["certified_share"] = figures["certified"] / n if n else None
+    figures["hours_share"] = figures["hours_met"] / n if n else None
+    figures["minimum_hours"] = minimum_hours()
+    return figures
+
+
+def staffing_needed(fully_disabled: int, partly_disabled: int) -> int:
+    return math.ceil(fully_disabled / PER_FULLY_DISABLED) + math.ceil(partly_disabled / PER_PARTLY_DISABLED)
+
+
+@cached
+def figures(day: date) -> dict:
+    """Every caregiver figure for each institution, each town and the city, on `day`:
+    pre-job coverage (target 100%), caregivers by level, share certified, in-service hours met,
+    pay below band, and the staffing check with the nursing-type beds it puts at risk."""
+    levels, pre_job, hours = _levels(day), _pre_job(), _hours(day)
+    bands = bands_in_force(day.year)
+    level = func.coalesce(levels.c.level, NO_CERTIFICATE).label("level")
+    covered = case((pre_job.c.passed_on.is_not(None), 1), else_=0).label("covered")
+    hours_met = case((func.coalesce(hours.c.hours, 0) >= minimum_hours(), 1), else_=0).label("hours_met")
+    below = _below_band(bands, levels.c.level, Employment.monthly_pay).label("below")
+    rows = db.session.execute(
+        select(Employment.facility_id, level, covered, hours_met, below, func.count().label("n"))
+        .outerjoin(levels, levels.c.caregiver_id == Employment.caregiver_id)
+        .outerjoin(pre_job, pre_job.c.caregiver_id == Employment.caregiver_id)
+        .outerjoin(hours, hours.c.caregiver_id == Employment.caregiver_id)
+        .where(Employment.status == EmploymentStatus.active, Employment.post.in_([p.value for p in CARE_POSTS]))
+        .group_by(Employment.facility_id, level, covered, hours_met, below))
+    per_facility: dict[int, dict] = defaultdict(_empty_figures)
+    for r in rows:
+        f = per_facility[r.facility_id]
+        f["caregivers"] += r.n
+        f["covered"] += r.n * r.covered
+        f["counted"] += r.n * r.covered
+        f["certified"] += r.n if r.level != NO_CERTIFICATE else 0
+        f["by_level"][r.level] += r.n
+        f["hours_met"] += r.n * r.hours_met
+        f["below_band"] += r.n * r.below
+    for t in facility_queries.resident_tallies():
+        if t.care_type != CareType.nursing:
+            continue
+        f = per_facility[t.facility_id]
+        f["fully_disabled"] += t.n if t.ability_level in FULLY_DISABLED else 0
+        f["partly_disabled"] += t.n if t.ability_level in PARTLY_DISABLED else 0
+    for b in facility_queries.bed_tallies():
+        if b.kind == BedKind.institution and b.care_type == CareType.nursing:
+            per_facility[b.facility_id]["nursing_beds"] += b.n
+
+    towns = {t.id: {"id": t.id, "name": t.name, **_empty_figures()}
+             for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code))}
+    city = _empty_figures()
+    facilities = {}
+    for d in facility_queries.facility_directory():
+        if d.type not in INSTITUTION_TYPES:
+            continue
+        f = per_facility.get(d.id) or _empty_figures()
+        f["needed"] = staffing_needed(f["fully_disabled"], f["partly_disabled"])
+        f["shortfall"] = max(0, f["needed"] - f["counted"])
+        f["short_homes"] = 1 if f["shortfall"] else 0
+        f["nursing_beds_at_risk"] = f["nursing_beds"] if f["shortfall"] else 0
+        facilities[d.id] = _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
+        _add(towns[d.town_id], f)
+        _add(city, f)
+    return {"day": day, "bands": bands, "minimum_hours": minimum_hours(), "city": _finish(city),
+            "towns": [_finish(t) for t in towns.values()], "facilities": facilities}
+
+
+def facility_figures(facility_id: int, day: date) -> dict | None:
+    """One institution's figures (None for a community facility, which has no roster figures)."""
+    return figures(day)["facilities"].get(facility_id)
+
+
+def reminder_candidates(day: date, expiring_within_days: int) -> list[dict]:
+    """Who needs a reminder on `day`, with the key that makes each reminder once only:
+    working without passed pre-job training (per spell of work), behind the year's in-service
+    hours in its last quarter (per year), a valid certificate expiring within the window (per
+    certificate). Caregivers on leave or gone are not reminded about."""
+    pre_job, hours = _pre_job(), _hours(day)
+    working = (select(Employment.caregiver_id, Employment.facility_id, Employment.hired_on, Employment.post,
+                      pre_job.c.passed_on, hours.c.hours)
+               .outerjoin(pre_job, pre_job.c.caregiver_id == Employment.caregiver_id)
+               .outerjoin(hours, hours.c.caregiver_id == Employment.caregiver_id)
+               .where(Employment.status == EmploymentStatus.active))
+    result = []
+    minimum = minimum_hours()
+    for r in db.session.execute(working):
+        if r.post not in CARE_POSTS:
+            continue
+        if r.passed_on is None:
+            result.append({"caregiver_id": r.caregiver_id, "facility_id": r.facility_id,
+                           "cause": "no_pre_job_training", "period": r.hired_on.isoformat(),
+                           "detail": r.hired_on.isoformat()})
+        if day.month >= 10 and float(r.hours or 0) < minimum:
+            result.append({"caregiver_id": r.caregiver_id, "facility_id": r.facility_id,
+                           "cause": "behind_in_service_hours", "period": str(day.year),
+                           "detail": f"{float(r.hours or 0):g}/{minimum}"})
+    until = date.fromordinal(day.toordinal() + expiring_within_days)
+    for r in db.session.execute(
+        select(Certificate.id, Certificate.caregiver_id, Certificate.expires_on, Employment.facility_id)
+        .join(Employment, and_(Employment.caregiver_id == Certificate.caregiver_id,
+                               Employment.status == EmploymentStatus.active))
+        .where(_valid_on(day), Certificate.expires_on.is_not(None), Certificate.expires_on <= until)
+    ):
+        result.append({"caregiver_id": r.caregiver_id, "facility_id": r.facility_id,
+                       "cause": "certificate_expiring", "period": f"certificate-{r.id}",
+                       "detail": r.expires_on.isoformat()})
+    return result
