@@ -40,6 +40,7 @@ ROUTES = {
     "facilities.return_to_service": ("POST", "/beds/{bed}/return-to-service", MANAGER),
     "facilities.care_type": ("POST", "/beds/{bed}/care-type", MANAGER),
     "facilities.hold": ("POST", "/beds/{bed}/hold", MANAGER),
+    "facilities.retire": ("POST", "/beds/{bed}/retire", MANAGER),
     "facilities.release_hold": ("POST", "/beds/{bed}/release-hold", MANAGER),
     "facilities.meals": ("GET", "/facilities/{meal_point}/meals", STAFF),
     "dashboard.index": ("GET", "/dashboard", BUREAU),

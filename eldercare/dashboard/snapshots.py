@@ -1,7 +1,8 @@
 """Daily snapshots per facility: the dated history behind the trend charts and month averages.
 
-Occupancy and residents on a day come from stays, so `record(day)` gives the same figures for
-yesterday as it would have given then, and a backfill can rebuild past days. The split of
+Beds on a day come from the bed register (added, converted, retired on dated rows) and
+occupancy and residents from stays, so `record(day)` gives the same figures for yesterday as
+it would have given then, and a backfill can rebuild past days. The split of
 free beds (vacant, held, cleaning, out of service) is only known live, so it is stored for
 today's snapshot alone. A row per facility and day (unique key); a second run for the same
 day, in this process or another, inserts nothing.
@@ -28,13 +29,12 @@ def _on(day: date):
 def rows_for(day: date) -> list[dict]:
     """One snapshot row per facility for `day`, from a handful of grouped queries."""
     live = day == local_today()
-    beds = defaultdict(lambda: [0, 0])
+    beds = queries.institution_beds_on(day)  # the bed register: true on any past day
     states = defaultdict(queries.empty_counts)
-    for row in queries.bed_tallies():
-        if row.kind == BedKind.institution:
-            beds[row.facility_id][0] += row.n
-            beds[row.facility_id][1] += row.n if row.care_type == CareType.nursing else 0
-            states[row.facility_id][row.state] += row.n
+    if live:
+        for row in queries.bed_tallies():
+            if row.kind == BedKind.institution:
+                states[row.facility_id][row.state] += row.n
     occupied = defaultdict(lambda: [0, 0])
     by_category = defaultdict(dict)
     by_ability = defaultdict(dict)
@@ -54,7 +54,7 @@ def rows_for(day: date) -> list[dict]:
         counts = states[facility_id]
         rows.append({
             "facility_id": facility_id, "day": day,
-            "beds": beds[facility_id][0], "beds_nursing": beds[facility_id][1],
+            "beds": beds.get(facility_id, (0, 0))[0], "beds_nursing": beds.get(facility_id, (0, 0))[1],
             "occupied": occupied[facility_id][0], "occupied_nursing": occupied[facility_id][1],
             "vacant": counts[BedState.vacant] if live else None,
             "on_hold": counts[BedState.on_hold] if live else None,

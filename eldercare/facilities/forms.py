@@ -46,6 +46,10 @@ class CareTypeForm(FlaskForm):
     care_type = SelectField(_l("Care type"), choices=labels.choices(labels.CARE_TYPE))
 
 
+class RetireForm(FlaskForm):
+    on = DateField(_l("Retired from"), validators=[DataRequired()])
+
+
 class HoldForm(FlaskForm):
     hours = IntegerField(_l("Hold for (hours)"), default=72, validators=[DataRequired(), NumberRange(1, 24 * 14)])
     note = StringField(_l("For whom / why"), validators=[Optional(), Length(max=256)])

@@ -66,6 +66,9 @@ class BedState(enum.StrEnum):
     out_of_service = "out_of_service"
 
 
+# The first day of the bed register: beds that existed before it count from this day.
+REGISTER_START = date(2000, 1, 1)
+
 OCCUPIED_STATES = frozenset({BedState.occupied, BedState.on_leave, BedState.in_hospital})
 
 
@@ -145,9 +148,30 @@ class Bed(Base):
     out_of_service: Mapped[bool] = mapped_column(default=False)
     needs_cleaning: Mapped[bool] = mapped_column(default=False)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The bed register: a bed counts from added_on until retired_on (exclusive). Beds are
+    # retired, never deleted, so the beds of any past day can be counted. Beds recorded before
+    # the register existed have no known start and count from REGISTER_START.
+    added_on: Mapped[date] = mapped_column(server_default=REGISTER_START.isoformat())
+    retired_on: Mapped[date | None]
 
     facility = relationship("Facility")
     room = relationship("Room")
+
+
+class BedCareTypeChange(Base):
+    """A bed's care type changed: from `changed_on` on it is `care_type`, before it was `previous`."""
+
+    __tablename__ = "bed_care_type_change"
+    __table_args__ = (Index("ix_bed_care_type_change_bed_day", "bed_id", "changed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bed_id: Mapped[int] = mapped_column(ForeignKey("bed.id"))
+    changed_on: Mapped[date]
+    previous: Mapped[CareType] = mapped_column(db_enum(CareType))
+    care_type: Mapped[CareType] = mapped_column(db_enum(CareType))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    bed = relationship("Bed")
 
 
 class Stay(Base):
@@ -230,7 +254,7 @@ def facilities_touched(session, objects) -> set[int]:
                 ids.add(obj.id)
             elif isinstance(obj, Bed):
                 ids.add(obj.facility_id)
-            elif isinstance(obj, Stay | BedHold):
+            elif isinstance(obj, Stay | BedHold | BedCareTypeChange):
                 bed = obj.bed if obj.bed is not None else session.get(Bed, obj.bed_id)
                 ids.add(bed.facility_id)
             elif isinstance(obj, Elder) and obj.id is not None:

@@ -21,6 +21,7 @@ from eldercare.facilities.forms import (
     DischargeForm,
     HoldForm,
     MealForm,
+    RetireForm,
     RoomForm,
     TransferForm,
 )
@@ -158,6 +159,7 @@ def bed(bed_id):
         history=queries.stays_of_bed(bed.id, with_residents=with_residents), can_manage=can_manage,
         discharge_form=DischargeForm(on=local_today()), transfer_form=transfer_form, away_form=AwayForm(),
         care_type_form=CareTypeForm(care_type=bed.care_type.value), hold_form=HoldForm(), action_form=ActionForm(),
+        retire_form=RetireForm(on=local_today()),
     )
 
 
@@ -237,6 +239,16 @@ def care_type(bed_id):
     form = CareTypeForm()
     return form_actions.run(form, lambda: services.change_care_type(current_user, bed, CareType(form.care_type.data)),
                   _l("Care type changed."), url_for("facilities.bed", bed_id=bed.id))
+
+
+@bp.post("/beds/<int:bed_id>/retire")
+@policy.roles_required(Role.facility_manager)
+def retire(bed_id):
+    bed = _bed(bed_id, manage=True)
+    form = RetireForm()
+    return form_actions.run(form, lambda: services.retire_bed(current_user, bed, on=form.on.data),
+                            _l("Bed %(code)s is retired: it no longer counts from that day.", code=bed.code),
+                            url_for("facilities.bed", bed_id=bed.id))
 
 
 @bp.post("/beds/<int:bed_id>/hold")

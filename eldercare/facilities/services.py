@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from eldercare import audit, labels
@@ -18,6 +18,7 @@ from eldercare.facilities import queries
 from eldercare.facilities.models import (
     Away,
     Bed,
+    BedCareTypeChange,
     BedHold,
     BedKind,
     BedState,
@@ -71,6 +72,8 @@ def _bed_fields(bed: Bed) -> dict:
         "open_to_public": bed.open_to_public,
         "out_of_service": bed.out_of_service,
         "needs_cleaning": bed.needs_cleaning,
+        "added_on": bed.added_on.isoformat() if bed.added_on else None,
+        "retired_on": bed.retired_on.isoformat() if bed.retired_on else None,
     }
 
 
@@ -86,6 +89,9 @@ def _stay_fields(stay: Stay) -> dict:
 
 
 def _require_state(bed: Bed, *allowed: BedState) -> BedState:
+    if bed.retired_on is not None:
+        raise BedNotAvailable(_l("Bed %(code)s was retired on %(day)s.", code=bed.code,
+                                 day=format_date(bed.retired_on)))
     state = queries.state_of(bed.id)
     if state not in allowed:
         raise BedNotAvailable(
@@ -102,7 +108,11 @@ def _require_past_or_today(day: date, what) -> None:
 
 
 def _require_no_later_stay(bed: Bed, elder, on: date) -> None:
-    """A backdated start must not overlap a stay that ended after it, in the bed or of the elder."""
+    """A backdated start must not overlap a stay that ended after it, in the bed or of the elder,
+    nor come before the bed was added to the register."""
+    if on < bed.added_on:
+        raise InvalidDate(_l("Bed %(code)s was added on %(day)s; choose a later date.",
+                             code=bed.code, day=format_date(bed.added_on)))
     for column, subject, message in (
         (Stay.bed_id, bed.id, _l("Bed %(code)s was occupied until %(until)s; choose a later date.")),
         (Stay.elder_id, elder.id, _l("This elder stayed elsewhere until %(until)s; choose a later date.")),
@@ -233,11 +243,45 @@ def return_to_service(actor, bed: Bed) -> Bed:
                        lambda b: setattr(b, "out_of_service", False))
 
 
-def change_care_type(actor, bed: Bed, care_type: CareType) -> Bed:
+def change_care_type(actor, bed: Bed, care_type: CareType, *, on: date | None = None) -> Bed:
+    """Convert a bed from `on` (default today); the register keeps the dated change, so the
+    count of nursing-type beds on any earlier day stays as it was."""
+    on = on or local_today()
     if bed.care_type == care_type:
         raise InvalidInput(_l("Bed %(code)s is already of this care type.", code=bed.code))
-    return _change_bed(actor, bed, "bed.care_type", tuple(BedState),
-                       lambda b: setattr(b, "care_type", care_type))
+    _require_past_or_today(on, _l("conversion"))
+    last = db.session.scalar(select(func.max(BedCareTypeChange.changed_on)).where(BedCareTypeChange.bed_id == bed.id))
+    earliest = max(bed.added_on, last) if last else bed.added_on
+    if on < earliest:
+        raise InvalidDate(_l("Bed %(code)s cannot change care type before %(day)s.", code=bed.code,
+                             day=format_date(earliest)))
+
+    def convert(b):
+        db.session.add(BedCareTypeChange(bed_id=b.id, changed_on=on, previous=b.care_type, care_type=care_type))
+        b.care_type = care_type
+
+    return _change_bed(actor, bed, "bed.care_type", tuple(BedState), convert)
+
+
+def retire_bed(actor, bed: Bed, *, on: date | None = None) -> Bed:
+    """Take a free bed off the register from `on` (default today). Beds are retired, never
+    deleted, so the stays and the bed counts of earlier days stay true."""
+    on = on or local_today()
+    _require_past_or_today(on, _l("retirement"))
+    claim(db.session, bed)
+    _require_state(bed, BedState.vacant, BedState.needs_cleaning, BedState.out_of_service)
+    if on < bed.added_on:
+        raise InvalidDate(_l("Bed %(code)s was added on %(day)s; choose a later date.",
+                             code=bed.code, day=format_date(bed.added_on)))
+    last_end = db.session.scalar(select(func.max(Stay.end_on)).where(Stay.bed_id == bed.id))
+    if last_end is not None and on < last_end:
+        raise InvalidDate(_l("Bed %(code)s was occupied until %(until)s; choose a later date.",
+                             code=bed.code, until=format_date(last_end)))
+    before = _bed_fields(bed)
+    bed.retired_on = on
+    db.session.flush()
+    audit.record(actor, "bed.retire", bed, facility_id=bed.facility_id, before=before, after=_bed_fields(bed))
+    return bed
 
 
 def place_hold(actor, bed: Bed, *, until: datetime, note: str = "") -> BedHold:
@@ -323,7 +367,7 @@ def bulk_create_beds(actor, facility: Facility, *, room: Room, count: int, care_
 
 def _add_beds(actor, facility, room, codes, care_type, kind) -> list[Bed]:
     beds = [Bed(facility_id=facility.id, room_id=room.id if room else None, code=code,
-                care_type=care_type, kind=kind) for code in codes]
+                care_type=care_type, kind=kind, added_on=local_today()) for code in codes]
     db.session.add_all(beds)
     try:
         db.session.flush()

@@ -1,0 +1,84 @@
+"""The archive of generated reports and the jobs that make them."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eldercare.models import Base, db_enum, utcnow
+
+
+class ReportKind(enum.StrEnum):
+    occupancy = "occupancy"  # 床位与入住情况报告
+
+
+class Source(enum.StrEnum):
+    web = "web"
+    command_line = "command_line"
+    schedule = "schedule"
+
+
+class JobStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Report(Base):
+    """One generated PDF in the archive. Regenerating a report adds a version and marks the
+    earlier one superseded; its file is kept."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("kind", "scope", "period", "language", "version", name="uq_report_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReportKind] = mapped_column(db_enum(ReportKind))
+    scope: Mapped[str] = mapped_column(String(32))  # "city", "town-3", "facility-12"
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), index=True)
+    period: Mapped[str] = mapped_column(String(8), index=True)  # 2026-10, 2026-Q3, 2026
+    language: Mapped[str] = mapped_column(String(8))
+    version: Mapped[int] = mapped_column(default=1)
+    source: Mapped[Source] = mapped_column(db_enum(Source))
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    path: Mapped[str] = mapped_column(String(256))  # relative to REPORTS_DIR
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int]
+    superseded_at: Mapped[datetime | None]
+
+    made_by = relationship("User")
+    town = relationship("Town")
+    facility = relationship("Facility")
+
+
+class ReportJob(Base):
+    """A report being made: its progress is in the database, so any app server can show it.
+    A scheduled job is made once per kind, scope, period and language (partial unique key)."""
+
+    __tablename__ = "report_job"
+    __table_args__ = (
+        Index("uq_report_job_scheduled", "kind", "scope", "period", "language", unique=True,
+              sqlite_where=text("scheduled"), postgresql_where=text("scheduled")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReportKind] = mapped_column(db_enum(ReportKind))
+    scope: Mapped[str] = mapped_column(String(32))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), index=True)
+    period: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    scheduled: Mapped[bool] = mapped_column(default=False)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[JobStatus] = mapped_column(db_enum(JobStatus), default=JobStatus.queued)
+    progress: Mapped[int] = mapped_column(default=0)  # percent
+    message: Mapped[str] = mapped_column(Text, default="")
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    report = relationship("Report")
