@@ -82,6 +82,17 @@ NAME_SUFFIX = {
 PRIVATE_NAMES = "康乐 福寿 长寿 安康 康宁 颐和 松鹤 夕阳红 福康 仁爱 惠民 百岁 寿星 和美 春晖 乐龄".split()
 
 
+def real_accounts() -> list[str]:
+    """User names of accounts that are not the demo's: a demo account has a demo name and the demo
+    password (or none at all, like the demo's other families)."""
+    real = []
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        is_demo_name = user.username in DEMO_ACCOUNTS or user.username.startswith("demo-family-")
+        if not (is_demo_name and (user.password_hash == "!" or user.check_password(DEMO_PASSWORD))):
+            real.append(user.username)
+    return real
+
+
 def already_seeded() -> bool:
     return db.session.scalar(select(exists().where(Facility.id.is_not(None))))
 
@@ -168,12 +179,16 @@ def _applications(accounts, towns, rng, today, used) -> int:
             category = rng.choices([Category.tekun, Category.dibao, Category.dibao_edge, Category.general],
                                    (2, 4, 2, 5))[0]
             row = _elder_row(rng, town, category, _ability(rng, CareType.nursing), today, used)
-            elder = Elder(**row)
-            db.session.add(elder)
-            db.session.flush()
+            taken_up = status not in (Status.submitted, Status.withdrawn)  # the bureau has linked a record
+            elder = Elder(**row) if taken_up else None
+            if elder is not None:
+                db.session.add(elder)
+                db.session.flush()
             sent = datetime.combine(today - timedelta(days=rng.randint(3, 120)), datetime.min.time())
             application = Application(
-                family_id=family.id, elder_id=elder.id, status=status,
+                family_id=family.id, elder_id=elder.id if elder else None, status=status,
+                elder_name=row["name"], id_number=row["id_number"], birth_on=row["birth_on"], sex=row["sex"],
+                ability_level=row["ability_level"] if taken_up else None,
                 category=category, severe_disability=row["severe_disability"], living_alone=row["living_alone"],
                 empty_nest=row["empty_nest"], relation=rng.choice(["儿子", "女儿", "侄子", "邻居"]),
                 contact_name=rng.choice(SURNAMES) + "先生", contact_phone=f"139{rng.randint(10000000, 99999999)}",
@@ -210,15 +225,17 @@ def _towns() -> list[Town]:
     return result
 
 
+DEMO_ACCOUNTS = {
+    "admin": (Role.bureau_admin, "民政局管理员"),
+    "bureau": (Role.bureau_staff, "养老服务科 王科员"),
+    "manager": (Role.facility_manager, "院长 陈主任"),
+    "family": (Role.family, "家属 李女士"),
+}
+
+
 def ensure_demo_accounts() -> dict[str, User]:
-    wanted = {
-        "admin": (Role.bureau_admin, "民政局管理员"),
-        "bureau": (Role.bureau_staff, "养老服务科 王科员"),
-        "manager": (Role.facility_manager, "院长 陈主任"),
-        "family": (Role.family, "家属 李女士"),
-    }
     users = {}
-    for username, (role, full_name) in wanted.items():
+    for username, (role, full_name) in DEMO_ACCOUNTS.items():
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             user = User(username=username, role=role, full_name=full_name)

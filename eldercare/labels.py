@@ -148,6 +148,20 @@ PRIORITY_WEIGHT = {
     "waiting.max": _l("Waiting: maximum points"),
 }
 
+DECLARED_FIELD = {
+    "category": _l("Category"),
+    "severe_disability": _l("Severe disability"),
+    "living_alone": _l("Living alone"),
+    "empty_nest": _l("Empty nest"),
+}
+
+
+def declared_value(key: str, value):
+    """A declared field's value in words: the category's label, or yes / no."""
+    if key == "category":
+        return of(CATEGORY, value)
+    return _l("yes") if value else _l("no")
+
 
 def choices(mapping, exclude=()) -> list[SelectChoice]:
     """The options of a form's select field, in the mapping's order."""

@@ -10,7 +10,7 @@ from eldercare.extensions import db
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Ownership, Room, Town, TownKind
 from eldercare.identity import check_character
 from eldercare.placements.models import Application, Status
-from eldercare.residents.models import Category, Elder, Sex
+from eldercare.residents.models import CaseSource, Category, Elder, IdentityCase, Sex
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -61,6 +61,13 @@ def elder(name=None, category=Category.general, birth=date(1940, 5, 17), **field
     return e
 
 
+def identity_case(elder_, claimed_name="别名"):
+    case = IdentityCase(elder_id=elder_.id, claimed_name=claimed_name, source=CaseSource.admission)
+    db.session.add(case)
+    db.session.commit()
+    return case
+
+
 def user(username, role, facilities=(), password=PASSWORD):
     u = User(username=username, role=role, full_name=username)
     u.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")  # fast: tests make many users
@@ -75,7 +82,11 @@ def application(family_user, elder_=None, status=Status.draft, offered_bed=None,
 
     from eldercare.models import utcnow
 
-    a = Application(family_id=family_user.id, elder_id=(elder_ or elder()).id, status=status,
+    person = elder_ or elder()
+    linked = status not in (Status.draft, Status.submitted, Status.withdrawn)  # the bureau has taken it up
+    a = Application(family_id=family_user.id, elder_id=person.id if linked else None, status=status,
+                    elder_name=person.name, id_number=person.id_number, birth_on=person.birth_on, sex=person.sex,
+                    ability_level=fields.pop("ability_level", person.ability_level),
                     category=fields.pop("category", Category.general), relation="子女", contact_name="联系人",
                     contact_phone="13800000000", offered_bed_id=offered_bed.id if offered_bed else None,
                     offer_expires_at=utcnow() + timedelta(hours=72) if offered_bed else None,

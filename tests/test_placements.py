@@ -18,7 +18,7 @@ from eldercare.notifications import Notification, Outbox
 from eldercare.placements import priority, queries, workflow
 from eldercare.placements.models import TRANSITIONS, Action, Application, ApplicationEvent, PriorityWeight, Status
 from eldercare.placements.reserve import reserves
-from eldercare.residents.models import AbilityLevel, Category
+from eldercare.residents.models import AbilityLevel, Category, Elder
 from eldercare.residents.rules import assess
 from eldercare.timekeeping import local_today
 from tests import factories
@@ -209,7 +209,7 @@ def test_offer_accept_admit_creates_the_stay_and_tells_everyone(db, waitlist):
 
 def test_disabled_elder_is_offered_nursing_beds_only(db, waitlist, facility):
     w = waitlist
-    w["application"].elder.ability_level = AbilityLevel.moderate
+    w["application"].ability_level = AbilityLevel.moderate
     ordinary = factories.bed(facility, code="101-2", care_type=CareType.ordinary, open_to_public=True)
     db.session.commit()
     assert queries.ranked_for_bed(ordinary, local_today()) == []
@@ -346,7 +346,8 @@ def test_family_drafts_through_the_form_and_bad_input_saves_nothing(db, client, 
     response = post(client, "/applications/new", application_form())
     assert response.status_code == 302
     application = db.session.scalar(select(Application))
-    assert application.status == Status.draft and application.elder.birth_on == date(1949, 12, 31)
+    assert application.status == Status.draft and application.birth_on == date(1949, 12, 31)
+    assert application.elder_id is None and db.session.scalar(select(func.count()).select_from(Elder)) == 0
     refused = post(client, f"/applications/{application.id}/submit", {}, follow_redirects=True)
     assert application.status == Status.draft  # no consent, not sent
     assert "同意" in refused.get_data(as_text=True) or "agree" in refused.get_data(as_text=True)
@@ -364,14 +365,14 @@ def test_full_id_number_only_for_bureau_and_every_view_audited(db, client, burea
     from eldercare.audit import AuditEvent
 
     application = factories.application(family, status=Status.submitted)
-    number = application.elder.id_number
+    number = application.id_number
     login(client, bureau_staff)
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert number not in page and number[:6] + "********" + number[-4:] in page
     shown = post(client, f"/applications/{application.id}/reveal-id").get_data(as_text=True)
     assert number in shown
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "elder.view_id_number"))
-    assert event.actor_id == bureau_staff.id and event.entity_id == application.elder_id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "application.view_id_number"))
+    assert event.actor_id == bureau_staff.id and event.entity_id == application.id
     assert number not in str(event.before) + str(event.after)
     post(client, "/logout")
     login(client, family)

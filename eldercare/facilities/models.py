@@ -108,6 +108,7 @@ class Facility(Base):
     # Beds kept for tekun elders (domain.md section 3). None: the default, computed from
     # current tekun residents and pending tekun applications.
     tekun_reserve: Mapped[int | None]
+    opened_on: Mapped[date | None]  # the day it began to serve; nothing is recorded for days before
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Moves with every change to the facility's beds, stays, holds or residents (eldercare/cache.py),
     # so the city-wide sums re-read only the homes that changed.
@@ -136,7 +137,11 @@ class Room(Base):
 
 class Bed(Base):
     __tablename__ = "bed"
-    __table_args__ = (UniqueConstraint("facility_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("facility_id", "code"),
+        # "A-01" and "a-01" are the same bed on a sign and on the phone: unique regardless of case.
+        Index("uq_bed_facility_code_lower", "facility_id", text("lower(code)"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)

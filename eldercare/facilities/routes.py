@@ -26,10 +26,11 @@ from eldercare.facilities.forms import (
     TransferForm,
 )
 from eldercare.facilities.models import Bed, BedKind, BedState, CareType, EndReason, Facility, FacilityType, Room
+from eldercare.identity import InvalidIdNumber
 from eldercare.models import utcnow
-from eldercare.residents.models import Category
+from eldercare.residents.models import CaseSource, Category
 from eldercare.residents.routes import assessment_page
-from eldercare.residents.services import find_or_register_elder
+from eldercare.residents.services import establish_elder
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("facilities", __name__)
@@ -39,17 +40,13 @@ FACILITIES_PER_PAGE = 50
 
 
 def _facility(facility_id: int, *, manage: bool = False) -> Facility:
-    facility = db.get_or_404(Facility, facility_id)
-    policy.require(policy.can_view_facility(current_user, facility.id))
-    if manage:
-        policy.require(policy.can_manage_facility(current_user, facility.id))
-    return facility
+    return policy.fetch(Facility, facility_id, policy.sees_facility,
+                        allowed=policy.manages_facility if manage else None)
 
 
 def _bed(bed_id: int, *, manage: bool = False) -> Bed:
-    bed = db.get_or_404(Bed, bed_id)
-    _facility(bed.facility_id, manage=manage)
-    return bed
+    return policy.fetch(Bed, bed_id, policy.sees_facility_record,
+                        allowed=policy.manages_facility_record if manage else None)
 
 
 def bed_choices(beds) -> list[SelectChoice]:
@@ -115,19 +112,23 @@ def admit(facility_id):
         form.bed_id.data = request.args.get("bed_id", type=int)
     elif form.validate_on_submit():
         try:
-            elder = find_or_register_elder(
-                current_user, name=form.name.data, id_number=form.id_number.data, town_id=facility.town_id,
-                category=Category(form.category.data), severe_disability=form.severe_disability.data,
-                living_alone=form.living_alone.data, empty_nest=form.empty_nest.data,
+            elder, case = establish_elder(
+                current_user, name=form.name.data, id_number=form.id_number.data, source=CaseSource.admission,
+                source_id=facility.id, town_id=facility.town_id, category=Category(form.category.data),
+                severe_disability=form.severe_disability.data, living_alone=form.living_alone.data,
+                empty_nest=form.empty_nest.data,
             )
             bed = db.session.get(Bed, form.bed_id.data)
             services.admit(current_user, bed, elder, on=form.on.data)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.form_errors.append(str(error))
+            (form.id_number.errors if isinstance(error, InvalidIdNumber) else form.form_errors).append(str(error))
         else:
             flash(_l("%(name)s was admitted to bed %(code)s.", name=elder.name, code=bed.code), "success")
+            if case is not None:
+                flash(_l("The name you typed differs from the name on record for this ID number; the resident "
+                         "was admitted under the record, and the civil-affairs bureau will check the name."), "info")
             return redirect(url_for("facilities.board", facility_id=facility.id))
     return render_template("facilities/admit.html", facility=facility, form=form, vacant=vacant), \
         (422 if form.errors or form.form_errors else 200)

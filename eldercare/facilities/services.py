@@ -6,12 +6,14 @@ commits once, or rolls everything back when a DomainError is raised.
 import re
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from eldercare import audit, labels
+from eldercare.auth.models import Role
 from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
 from eldercare.facilities import queries
@@ -34,6 +36,9 @@ from eldercare.models import claim, utcnow
 from eldercare.timekeeping import local_today
 
 MAX_BEDS_PER_BATCH = 200
+MAX_BED_CODE = Bed.code.type.length
+# Room codes leave room for the bed numbers made from them ("3-01" ... "3-200").
+MAX_ROOM_CODE = MAX_BED_CODE - 8
 
 
 class BedNotAvailable(DomainError):
@@ -134,6 +139,11 @@ def _flush_stay_change() -> None:
 
 def admit(actor, bed: Bed, elder, *, on: date) -> Stay:
     _require_past_or_today(on, _l("admission"))
+    start = current_app.config["RECORDS_START"]
+    if on < start:
+        raise InvalidDate(_l("Admissions are recorded from %(day)s on.", day=format_date(start)))
+    if on < elder.birth_on:
+        raise InvalidDate(_l("The admission date cannot be before the elder's birth date."))
     claim(db.session, elder)
     claim(db.session, bed)
     _require_state(bed, BedState.vacant)
@@ -318,11 +328,16 @@ def create_room(actor, facility: Facility, *, code: str, floor: int | None = Non
     code = code.strip()
     if not code:
         raise InvalidInput(_l("A room needs a code."))
+    if len(code) > MAX_ROOM_CODE:
+        raise InvalidInput(_l("A room code has at most %(n)s characters.", n=MAX_ROOM_CODE))
     if db.session.scalar(select(exists().where(Room.facility_id == facility.id, Room.code == code))):
         raise DuplicateCode(_l("Room %(code)s already exists in this facility.", code=code))
     room = Room(facility_id=facility.id, code=code, floor=floor)
     db.session.add(room)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same room, added at the same moment
+        raise DuplicateCode(_l("Room %(code)s already exists in this facility.", code=code)) from error
     audit.record(actor, "room.create", room, facility_id=facility.id, after={"code": code, "floor": floor})
     return room
 
@@ -340,7 +355,8 @@ def create_bed(actor, facility: Facility, *, code: str, care_type: CareType,
     if not code:
         raise InvalidInput(_l("A bed needs a code."))
     _check_kind(facility, kind)
-    if db.session.scalar(select(exists().where(Bed.facility_id == facility.id, Bed.code == code))):
+    if db.session.scalar(select(exists().where(Bed.facility_id == facility.id,
+                                               func.lower(Bed.code) == code.lower()))):
         raise DuplicateCode(_l("Bed code %(code)s is already used in this facility.", code=code))
     return _add_beds(actor, facility, room, [code], care_type, kind)[0]
 
@@ -353,15 +369,18 @@ def bulk_create_beds(actor, facility: Facility, *, room: Room, count: int, care_
     if room.facility_id != facility.id:
         raise InvalidInput(_l("That room belongs to another facility."))
     _check_kind(facility, kind)
-    taken = set(db.session.scalars(select(Bed.code).where(Bed.facility_id == facility.id)))
-    pattern = re.compile(rf"^{re.escape(room.code)}-(\d+)$")
+    taken = {c.lower() for c in db.session.scalars(select(Bed.code).where(Bed.facility_id == facility.id))}
+    pattern = re.compile(rf"^{re.escape(room.code.lower())}-(\d+)$")
     number = max((int(m.group(1)) for c in taken if (m := pattern.match(c))), default=0)
     codes = []
     while len(codes) < count:
         number += 1
         code = f"{room.code}-{number:02d}"
-        if code not in taken:
+        if code.lower() not in taken:
             codes.append(code)
+    if len(codes[-1]) > MAX_BED_CODE:
+        raise InvalidInput(_l("Bed codes made from room %(room)s would be longer than %(n)s characters; add these "
+                              "beds one by one with shorter codes.", room=room.code, n=MAX_BED_CODE))
     return _add_beds(actor, facility, room, codes, care_type, kind)
 
 
@@ -384,6 +403,9 @@ def record_meals(actor, facility: Facility, *, day: date, meals: int,
     if facility.type != FacilityType.meal_point:
         raise InvalidInput(_l("Meals are recorded for community meal points only."))
     _require_past_or_today(day, _l("meal"))
+    if facility.opened_on is not None and day < facility.opened_on:
+        raise InvalidDate(_l("This meal point opened on %(day)s; meals cannot be recorded before that.",
+                             day=format_date(facility.opened_on)))
     subsidised = sum(subsidised_by_category.values())
     if meals < 0 or any(n < 0 for n in subsidised_by_category.values()):
         raise InvalidInput(_l("Numbers of meals cannot be negative."))
@@ -426,3 +448,14 @@ def set_open_to_public(actor, bed: Bed, open_to_public: bool) -> Bed:
     audit.record(actor, "bed.open_to_public", bed, facility_id=bed.facility_id, before=before,
                  after=_bed_fields(bed))
     return bed
+
+
+def assign_managed_facilities(actor, user, facility_ids) -> None:
+    """Set the facilities a manager's account manages (the administrator's page)."""
+    if user.role != Role.facility_manager:
+        raise InvalidInput(_l("Only facility managers are assigned to facilities."))
+    before = sorted(f.id for f in user.facilities)
+    user.facilities = list(db.session.scalars(select(Facility).where(Facility.id.in_(facility_ids))))
+    db.session.flush()
+    audit.record(actor, "user.assign_facilities", user, before={"facility_ids": before},
+                 after={"facility_ids": sorted(f.id for f in user.facilities)})

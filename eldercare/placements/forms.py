@@ -14,20 +14,22 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eldercare import labels
-from eldercare.auth.forms import MOBILE
 from eldercare.placements.priority import DEFAULT_WEIGHTS
+from eldercare.routing import MAX_ID
+from eldercare.validators import MOBILE, Finite, PlainText
 
 
 class ApplicationForm(FlaskForm):
-    name = StringField(_l("Elder's name"), validators=[DataRequired(), Length(max=64)])
-    id_number = StringField(_l("Resident ID number"), validators=[DataRequired(), Length(min=18, max=18)],
-                            render_kw={"autocomplete": "off", "maxlength": 18})
+    name = StringField(_l("Elder's name"), validators=[DataRequired(), Length(max=64), PlainText()])
+    # Never rendered with a stored value: the number goes to the browser only as the family types it.
+    id_number = StringField(_l("Resident ID number"), validators=[DataRequired(), Length(max=40)],
+                            render_kw={"autocomplete": "off", "maxlength": 40})
     category = SelectField(_l("Category"), choices=labels.choices(labels.CATEGORY))
     severe_disability = BooleanField(_l("Severe disability (certificate grade 1-2)"))
     living_alone = BooleanField(_l("Living alone"))
     empty_nest = BooleanField(_l("Empty nest"))
-    relation = StringField(_l("Your relation to the elder"), validators=[DataRequired(), Length(max=32)])
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=64)])
+    relation = StringField(_l("Your relation to the elder"), validators=[DataRequired(), Length(max=32), PlainText()])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=64), PlainText()])
     contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), MOBILE],
                                 render_kw={"inputmode": "tel"})
     preferred_town_ids = SelectMultipleField(_l("Preferred towns or streets"), coerce=int,
@@ -43,17 +45,21 @@ class SubmitForm(FlaskForm):
                               "this application."))
 
 
+class ApproveForm(FlaskForm):
+    apply_declared = BooleanField(_l("Also change the resident's record to what the family declared"))
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason (the family will read it)"), validators=[DataRequired(), Length(max=500)])
 
 
 class OfferForm(FlaskForm):
-    bed_id = IntegerField(validators=[DataRequired()])
-    hours = IntegerField(_l("Offer valid for (hours)"), default=72, validators=[DataRequired(), NumberRange(1, 336)])
+    bed_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
+    hours = IntegerField(_l("Offer valid for (hours)"), default=72, validators=[InputRequired(), NumberRange(1, 336)])
 
 
 class AdmitApplicationForm(FlaskForm):
-    on = DateField(_l("Admission date"), validators=[DataRequired()])
+    on = DateField(_l("Admission date"), validators=[InputRequired()])
 
 
 class WeightsForm(FlaskForm):
@@ -62,4 +68,4 @@ class WeightsForm(FlaskForm):
 
 for _key in DEFAULT_WEIGHTS:
     setattr(WeightsForm, _key.replace(".", "__"),
-            FloatField(_key, validators=[InputRequired(), NumberRange(0, 1000)]))
+            FloatField(_key, validators=[InputRequired(), Finite(), NumberRange(0, 1000)]))

@@ -1,11 +1,11 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eldercare.models import Base, db_enum, utcnow
-from eldercare.residents.models import Category
+from eldercare.residents.models import AbilityLevel, Category, Sex, age_on
 
 
 class Status(enum.StrEnum):
@@ -61,15 +61,31 @@ OPEN_STATUSES = frozenset({Status.submitted, Status.under_review, Status.more_in
                            Status.offered, Status.accepted})
 
 
+# Statuses in which an application holds a person's place: at most one per ID number (a unique index).
+ACTIVE_STATUSES = (Status.approved, Status.offered, Status.accepted)
+
+
 class Application(Base):
-    """A family's application for a placement of one elder. What the family declares
-    (category, flags) is kept here; the elder's own record is updated when the bureau approves."""
+    """A family's application for a placement of one elder. Everything the family declares (the
+    elder's name and ID number, category, flags) is kept here and claims no elder record: the
+    bureau links the application to the elder's record (establishing it if new) when it takes the
+    application up, and a declared difference reaches the record only by the reviewer's choice."""
 
     __tablename__ = "application"
+    __table_args__ = (
+        Index("uq_application_active_id_number", "id_number", unique=True,
+              sqlite_where=text("status IN ('approved', 'offered', 'accepted')"),
+              postgresql_where=text("status IN ('approved', 'offered', 'accepted')")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    elder_id: Mapped[int] = mapped_column(ForeignKey("elder.id"), index=True)
+    elder_name: Mapped[str] = mapped_column(String(64))
+    # Normalised (identity.parse_id_number); sensitive like the elder's: masked, never sent back to a form.
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    birth_on: Mapped[date]  # derived from the ID number
+    sex: Mapped[Sex] = mapped_column(db_enum(Sex))  # derived from the ID number
+    elder_id: Mapped[int | None] = mapped_column(ForeignKey("elder.id"), index=True)
     status: Mapped[Status] = mapped_column(db_enum(Status), index=True, default=Status.draft)
     category: Mapped[Category] = mapped_column(db_enum(Category))
     severe_disability: Mapped[bool] = mapped_column(default=False)
@@ -81,6 +97,9 @@ class Application(Base):
     preferred_town_ids: Mapped[list] = mapped_column(JSON, default=list)
     preferred_facility_ids: Mapped[list] = mapped_column(JSON, default=list)
     needs_nursing: Mapped[bool] = mapped_column(default=False)
+    # The level of the latest assessment the bureau made for this application: what ranks it and
+    # what its family may see (never the record's level from elsewhere).
+    ability_level: Mapped[AbilityLevel | None] = mapped_column(db_enum(AbilityLevel))
     notes: Mapped[str] = mapped_column(String(1000), default="")
     consent_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
@@ -98,6 +117,9 @@ class Application(Base):
     offered_bed = relationship("Bed")
     stay = relationship("Stay")
     events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application")
+
+    def age_on(self, day: date) -> int:
+        return age_on(self.birth_on, day)
 
 
 class ApplicationEvent(Base):

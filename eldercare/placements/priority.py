@@ -45,14 +45,13 @@ def weights() -> dict[str, float]:
 def score_terms(application, today: date, w: dict[str, float] | None = None) -> list[tuple[str, float]]:
     """[(term, points)] for one application; the score is their sum. Terms worth 0 are left out."""
     w = w or weights()
-    elder = application.elder
     terms = [
         ("category", w.get(f"category.{application.category.value}", 0.0)),
-        ("ability", w.get(f"ability.{elder.ability_level.value}", 0.0) if elder.ability_level else 0.0),
+        ("ability", w.get(f"ability.{application.ability_level.value}", 0.0) if application.ability_level else 0.0),
         ("severe_disability", w["severe_disability"] if application.severe_disability else 0.0),
         ("living_alone", w["living_alone"] if application.living_alone else 0.0),
         ("empty_nest", w["empty_nest"] if application.empty_nest else 0.0),
-        ("age", min(w["age.max"], max(0, elder.age_on(today) - HIGH_AGE) * w["age.per_year_over_80"])),
+        ("age", min(w["age.max"], max(0, application.age_on(today) - HIGH_AGE) * w["age.per_year_over_80"])),
     ]
     if application.submitted_at:
         waited = (today - application.submitted_at.date()).days

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
-from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, FacilityType, Town
+from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, FacilityType, Stay, Town
 from eldercare.identity import mask_id_number
 from eldercare.placements import priority, reserve
 from eldercare.placements.models import OPEN_STATUSES, Application, Status
-from eldercare.placements.workflow import is_disabled
-from eldercare.residents.models import Category, Elder
+from eldercare.placements.workflow import declared_differences, is_disabled
+from eldercare.residents.models import Category, Elder, IdentityCase
 
 RANKED = 20
 
@@ -54,11 +54,14 @@ def _names(model, ids) -> list[str]:
     return list(db.session.scalars(select(model.name).where(model.id.in_(ids)).order_by(model.name)))
 
 
-def application_detail(application: Application, today: date) -> dict:
+def application_detail(application: Application, today: date, *, for_family: bool) -> dict:
+    """What the application page shows. A family sees what it entered and the assessments made for
+    this application, never the established record; the bureau also sees what needs its attention."""
     terms = priority.score_terms(application, today)
     return {
-        "masked_id": mask_id_number(application.elder.id_number),
-        "age": application.elder.age_on(today),
+        "masked_id": mask_id_number(application.id_number),
+        "age": application.age_on(today),
+        "attention": None if for_family else attention(application),
         "terms": terms,
         "score": round(sum(points for _, points in terms), 1),
         "scored": application.category != Category.tekun,
@@ -66,6 +69,39 @@ def application_detail(application: Application, today: date) -> dict:
         "facilities": _names(Facility, application.preferred_facility_ids),
         "disabled": is_disabled(application),
     }
+
+
+def attention(application: Application) -> dict:
+    """For the reviewer: the same person's other open applications and open stay, the identity
+    cases about the record, and what the family declared differently from the record."""
+    others = list(db.session.scalars(
+        select(Application.id).where(Application.id_number == application.id_number,
+                                     Application.id != application.id,
+                                     Application.status.in_(OPEN_STATUSES)).order_by(Application.id)))
+    stay = db.session.execute(
+        select(Facility.id, Facility.name).join(Bed, Bed.facility_id == Facility.id)
+        .join(Stay, Stay.bed_id == Bed.id).join(Elder, Elder.id == Stay.elder_id)
+        .where(Elder.id_number == application.id_number, Stay.end_on.is_(None))).first()
+    cases = list(db.session.scalars(select(IdentityCase).where(
+        IdentityCase.elder_id == application.elder_id, IdentityCase.resolved_at.is_(None)))) \
+        if application.elder_id else []
+    return {"other_applications": others, "staying_at": stay.name if stay else None,
+            "identity_cases": cases, "differences": declared_differences(application)}
+
+
+def flagged_ids(applications) -> set[int]:
+    """Applications whose person has another open application or an open stay (one query each)."""
+    numbers = {a.id_number for a in applications}
+    if not numbers:
+        return set()
+    counts = dict(db.session.execute(
+        select(Application.id_number, func.count()).where(Application.id_number.in_(numbers),
+                                                          Application.status.in_(OPEN_STATUSES))
+        .group_by(Application.id_number)).all())
+    staying = set(db.session.scalars(
+        select(Elder.id_number).join(Stay, Stay.elder_id == Elder.id)
+        .where(Elder.id_number.in_(numbers), Stay.end_on.is_(None))))
+    return {a.id for a in applications if counts.get(a.id_number, 0) > 1 or a.id_number in staying}
 
 
 def status_counts() -> dict[str, int]:
@@ -79,9 +115,11 @@ def review_list(status: str | None, today: date) -> list[dict]:
         Application.status.in_(OPEN_STATUSES))
     weights = priority.weights()
     rows = []
-    for a in db.session.scalars(query.order_by(Application.submitted_at)):
+    applications = list(db.session.scalars(query.order_by(Application.submitted_at)))
+    flagged = flagged_ids(applications)
+    for a in applications:
         rows.append({"application": a, "score": priority.score(a, today, weights) if a.category != Category.tekun
-                     else None, "masked_id": mask_id_number(a.elder.id_number)})
+                     else None, "masked_id": mask_id_number(a.id_number), "flagged": a.id in flagged})
     rows.sort(key=lambda r: (r["application"].category != Category.tekun, -(r["score"] or 0)))
     return rows
 
@@ -107,11 +145,11 @@ def ranked_for_bed(bed: Bed, today: date) -> list[dict]:
         prefers = bed.facility_id in (a.preferred_facility_ids or []) or bed.facility.town_id in (
             a.preferred_town_ids or [])
         rows.append({"application": a, "prefers": prefers, "terms": priority.score_terms(a, today, weights),
-                     "score": priority.score(a, today, weights), "masked_id": mask_id_number(a.elder.id_number)})
+                     "score": priority.score(a, today, weights), "masked_id": mask_id_number(a.id_number)})
     if tekun_bed:
         order = ["complete", "severe", "moderate", "mild", "intact", None]
-        rows.sort(key=lambda r: (not r["prefers"], order.index(r["application"].elder.ability_level.value
-                                                               if r["application"].elder.ability_level else None),
+        rows.sort(key=lambda r: (not r["prefers"], order.index(r["application"].ability_level.value
+                                                               if r["application"].ability_level else None),
                                  r["application"].approved_at))
     else:
         rows.sort(key=lambda r: (not r["prefers"], -r["score"], r["application"].approved_at))
@@ -132,7 +170,7 @@ def waitlist_figures() -> dict:
     )]
     approved_by_town: dict[int, int] = {}
     for town_ids, elder_town in db.session.execute(
-        select(Application.preferred_town_ids, Elder.town_id).join(Elder, Elder.id == Application.elder_id)
+        select(Application.preferred_town_ids, Elder.town_id).outerjoin(Elder, Elder.id == Application.elder_id)
         .where(Application.status == Status.approved)
     ):
         town = (town_ids or [elder_town])[0] if (town_ids or elder_town) else None

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from eldercare import form_actions
 from eldercare.auth import policy
@@ -11,11 +12,13 @@ from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
 from eldercare.facilities.models import Bed, BedState, Town
+from eldercare.identity import InvalidIdNumber, mask_id_number
 from eldercare.notifications import mark_all_read, recent
 from eldercare.placements import priority, queries, workflow
 from eldercare.placements.forms import (
     AdmitApplicationForm,
     ApplicationForm,
+    ApproveForm,
     OfferForm,
     ReasonForm,
     SubmitForm,
@@ -24,7 +27,6 @@ from eldercare.placements.forms import (
 from eldercare.placements.models import Application, Status
 from eldercare.residents.models import Category
 from eldercare.residents.routes import assessment_page
-from eldercare.residents.services import reveal_id_number
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("placements", __name__)
@@ -33,16 +35,12 @@ bp = Blueprint("placements", __name__)
 def _application(application_id: int) -> Application:
     """The application if the user may see it; 404 otherwise, so a family cannot learn
     whether someone else's application exists by trying numbers."""
-    application = db.session.get(Application, application_id)
-    if application is None or not policy.can_view_application(current_user, application):
-        abort(404)
-    return application
+    return policy.fetch(Application, application_id, policy.can_view_application)
 
 
 def _own(application_id: int) -> Application:
-    application = _application(application_id)
-    policy.require(policy.can_change_application(current_user, application))
-    return application
+    return policy.fetch(Application, application_id, policy.can_view_application,
+                        allowed=policy.can_change_application)
 
 
 @bp.get("/open-beds")
@@ -81,13 +79,13 @@ def _edit(application):
     form = ApplicationForm(obj=application)
     _choices(form)
     if request.method == "GET" and application is not None:
-        form.name.data = application.elder.name
-        form.id_number.data = ""  # never sent back to the browser; typed again to change it
+        form.name.data = application.elder_name
         form.category.data = application.category.value
     if request.method == "GET" and application is None:
         form.category.data = Category.general.value
-    if request.method == "POST" and application is not None and not form.id_number.data:
-        form.id_number.data = application.elder.id_number
+    form.id_number.data = form.id_number.data if request.method == "POST" else ""
+    if application is not None:
+        form.id_number.validators = [Optional(), *form.id_number.validators[1:]]
     if form.validate_on_submit():
         try:
             saved = workflow.save_draft(
@@ -102,12 +100,18 @@ def _edit(application):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.form_errors.append(str(error))
+            _show_error(form, error)
         else:
             flash(_l("Saved. Check it, then send it to the civil-affairs bureau."), "success")
             return redirect(url_for("placements.show", application_id=saved.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("placements/form.html", form=form, application=application), status
+    return render_template("placements/form.html", form=form, application=application,
+                           masked_id=mask_id_number(application.id_number) if application else None), status
+
+
+def _show_error(form, error):
+    """An ID number error marks the ID field; anything else heads the form."""
+    (form.id_number.errors if isinstance(error, InvalidIdNumber) else form.form_errors).append(str(error))
 
 
 @bp.route("/applications/<int:application_id>", methods=["GET"])
@@ -121,7 +125,8 @@ def _render_show(application, full_id):
     today = local_today()
     return render_template(
         "placements/show.html", application=application, full_id=full_id,
-        detail=queries.application_detail(application, today),
+        detail=queries.application_detail(application, today, for_family=current_user.role == Role.family),
+        approve_form=ApproveForm(),
         actions=workflow.allowed_actions(application, current_user),
         submit_form=SubmitForm(), reason_form=ReasonForm(), admit_form=AdmitApplicationForm(on=today),
         can_review=policy.can_review_applications(current_user),
@@ -136,7 +141,7 @@ def _render_show(application, full_id):
 def reveal_id(application_id):
     """Show the full ID number once, on this page only; the view is audited."""
     application = _application(application_id)
-    full_id = reveal_id_number(current_user, application.elder)
+    full_id = workflow.reveal_id_number(current_user, application)
     db.session.commit()
     return _render_show(application, full_id=full_id)
 
@@ -190,8 +195,10 @@ def start_review(application_id):
 @policy.roles_required(*BUREAU_ROLES)
 def approve(application_id):
     application = _application(application_id)
-    return form_actions.run(SubmitForm(), lambda: workflow.approve(current_user, application),
-                _l("Approved: the application is on the waitlist."), _back(application))
+    form = ApproveForm()
+    return form_actions.run(form, lambda: workflow.approve(current_user, application,
+                                                           apply_declared=form.apply_declared.data),
+                            _l("Approved: the application is on the waitlist."), _back(application))
 
 
 @bp.post("/applications/<int:application_id>/reject")
@@ -286,18 +293,24 @@ def match(bed_id):
 def assess(application_id):
     """The bureau assesses an applicant whose record it has taken up for review."""
     application = _application(application_id)
-    if application.elder is None:
+    if application.elder is None or application.status not in workflow.ASSESSABLE:
         abort(404)
-    return assessment_page(application.elder, _back(application), application_id=application.id)
+    return assessment_page(application.elder, _back(application),
+                           save=lambda **scores: workflow.assess(current_user, application, **scores))
 
 
 @bp.get("/notifications")
 @login_required
 def notifications():
-    items = recent(current_user.id)
-    mark_all_read(current_user.id)
-    db.session.commit()
-    return render_template("placements/notifications.html", items=items)
+    """Reading the page changes nothing; the messages are marked read by the button (a POST)."""
+    return render_template("placements/notifications.html", items=recent(current_user.id), form=SubmitForm())
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_notifications_read():
+    return form_actions.run(SubmitForm(), lambda: mark_all_read(current_user.id), _l("All messages are marked read."),
+                            url_for("placements.notifications"))
 
 
 @bp.app_context_processor

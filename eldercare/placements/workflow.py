@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eldercare import audit, labels
 from eldercare.auth import policy
@@ -17,10 +18,12 @@ from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import Bed, BedHold, CareType, FacilityType
+from eldercare.identity import mask_id_number, parse_id_number
 from eldercare.models import claim, utcnow
 from eldercare.notifications import notify
 from eldercare.placements import reserve
 from eldercare.placements.models import (
+    ACTIVE_STATUSES,
     BUREAU,
     FAMILY,
     MANAGER,
@@ -31,9 +34,10 @@ from eldercare.placements.models import (
     ApplicationEvent,
     Status,
 )
-from eldercare.residents.models import Category
+from eldercare.residents import services as residents
+from eldercare.residents.models import CaseSource, Category, Sex
 from eldercare.residents.rules import DISABLED
-from eldercare.residents.services import find_or_register_elder
+from eldercare.timekeeping import local_today
 
 
 class InvalidTransition(DomainError):
@@ -41,6 +45,10 @@ class InvalidTransition(DomainError):
 
 
 class NotEligible(DomainError):
+    pass
+
+
+class AlreadyOnWaitlist(DomainError):
     pass
 
 
@@ -91,7 +99,7 @@ def _in_default_language(message) -> str:
 
 
 def _tell_family(application: Application, event: ApplicationEvent) -> None:
-    text = _l("The application for %(name)s is now: %(status)s.", name=application.elder.name,
+    text = _l("The application for %(name)s is now: %(status)s.", name=application.elder_name,
               status=labels.APPLICATION_STATUS[event.to_status])
     if event.reason:
         text = _l("%(text)s Reason: %(reason)s", text=text, reason=event.reason)
@@ -102,11 +110,18 @@ def save_draft(actor, application: Application | None, *, name: str, id_number: 
                severe_disability: bool, living_alone: bool, empty_nest: bool, relation: str, contact_name: str,
                contact_phone: str, preferred_town_ids: list[int], preferred_facility_ids: list[int],
                needs_nursing: bool, notes: str) -> Application:
-    """Create or change a draft (or an application sent back for more information)."""
+    """Create or change a draft (or an application sent back for more information). What the family
+    types stays on the application and claims no elder record, so a typo is corrected here freely.
+    An empty `id_number` keeps the number on file."""
     if application is not None and application.status not in (Status.draft, Status.more_info):
         raise InvalidTransition(_l("Only a draft, or an application sent back for more information, can be changed."))
-    elder = find_or_register_elder(actor, name=name, id_number=id_number, town_id=None, category=category)
-    fields = dict(elder_id=elder.id, category=category, severe_disability=severe_disability,
+    name = residents.check_name(name)
+    if not (id_number or "").strip() and application is not None:
+        id_number = application.id_number
+    parsed = parse_id_number(id_number)
+    residents.check_age(parsed.birth_on, local_today())
+    fields = dict(elder_name=name, id_number=parsed.value, birth_on=parsed.birth_on, sex=Sex(parsed.sex),
+                  category=category, severe_disability=severe_disability,
                   living_alone=living_alone, empty_nest=empty_nest, relation=relation.strip(),
                   contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
                   preferred_town_ids=sorted(set(preferred_town_ids)),
@@ -116,13 +131,22 @@ def save_draft(actor, application: Application | None, *, name: str, id_number: 
         application = Application(family_id=actor.id, status=Status.draft, **fields)
         db.session.add(application)
     else:
+        claim(db.session, application)
+        if application.id_number != parsed.value or application.elder_name != name:
+            application.elder_id = None  # the bureau links the corrected identity when it takes it up again
         for key, value in fields.items():
             setattr(application, key, value)
-        application.changed_at = utcnow()
     db.session.flush()
     audit.record(actor, "application.save", application,
-                 after={"status": application.status.value, "elder_id": elder.id, "category": category.value})
+                 after={"status": application.status.value, "id_number": mask_id_number(parsed.value),
+                        "category": category.value})
     return application
+
+
+def reveal_id_number(actor, application: Application) -> str:
+    """The full ID number the family gave, for a role allowed to see it; every view is audited."""
+    audit.record(actor, "application.view_id_number", application)
+    return application.id_number
 
 
 def submit(actor, application: Application, *, consent: bool) -> ApplicationEvent:
@@ -134,24 +158,51 @@ def submit(actor, application: Application, *, consent: bool) -> ApplicationEven
 
 
 def start_review(actor, application: Application) -> ApplicationEvent:
-    return _transition(actor, application, Action.start_review)
+    """The bureau takes the application up: a bureau decision, so the application is linked to the
+    elder's record, established from the declaration if the person has none. A name that disagrees
+    with an established record opens an identity case (shown to the reviewer), never a dead end."""
+    event = _transition(actor, application, Action.start_review)
+    elder, _case = residents.establish_elder(
+        actor, name=application.elder_name, id_number=application.id_number, source=CaseSource.application,
+        source_id=application.id, category=application.category, severe_disability=application.severe_disability,
+        living_alone=application.living_alone, empty_nest=application.empty_nest)
+    application.elder_id = elder.id
+    db.session.flush()
+    return event
 
 
-def approve(actor, application: Application) -> ApplicationEvent:
-    """Approve: the declared category and flags become the elder's record (checked by the bureau)."""
+DECLARED = ("category", "severe_disability", "living_alone", "empty_nest")
+
+
+def declared_differences(application: Application) -> dict[str, tuple]:
+    """What the family declared that differs from the established record: field -> (record, declared)."""
     elder = application.elder
-    claim(db.session, elder)
-    before = {"category": elder.category.value, "severe_disability": elder.severe_disability,
-              "living_alone": elder.living_alone, "empty_nest": elder.empty_nest}
-    elder.category = application.category
-    elder.severe_disability = application.severe_disability
-    elder.living_alone = application.living_alone
-    elder.empty_nest = application.empty_nest
+    if elder is None:
+        return {}
+    return {key: (getattr(elder, key), getattr(application, key)) for key in DECLARED
+            if getattr(elder, key) != getattr(application, key)}
+
+
+def approve(actor, application: Application, *, apply_declared: bool = False) -> ApplicationEvent:
+    """Approve: the application joins the waitlist. The elder's record is never overwritten by it;
+    the declared differences reach the record only when the reviewer chooses so (`apply_declared`).
+    A person holds at most one place on the waitlist (a unique index guards it against races)."""
+    other = db.session.scalar(select(Application.id).where(
+        Application.id_number == application.id_number, Application.id != application.id,
+        Application.status.in_(ACTIVE_STATUSES)))
+    if other is not None:
+        raise AlreadyOnWaitlist(_l("This person already has an application on the waitlist (no. %(id)s); "
+                                   "reject or ask about this one instead.", id=other))
     application.approved_at = utcnow()
-    audit.record(actor, "elder.verify", elder, before=before,
-                 after={"category": elder.category.value, "severe_disability": elder.severe_disability,
-                        "living_alone": elder.living_alone, "empty_nest": elder.empty_nest})
-    return _transition(actor, application, Action.approve)
+    try:
+        with db.session.begin_nested():
+            event = _transition(actor, application, Action.approve)
+    except IntegrityError:
+        raise AlreadyOnWaitlist(_l("Another application for this person was approved at the same moment; "
+                                   "reject or ask about this one instead.")) from None
+    if apply_declared and declared_differences(application):
+        residents.update_declared(actor, application.elder, **{key: getattr(application, key) for key in DECLARED})
+    return event
 
 
 def reject(actor, application: Application, reason: str) -> ApplicationEvent:
@@ -171,8 +222,23 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
+def assess(actor, application: Application, **scores):
+    """The bureau assesses an applicant it has taken up: the assessment is the elder's (it sets the
+    record's level) and this application's (it ranks it; its family sees it)."""
+    if application.elder is None or application.status not in ASSESSABLE:
+        raise InvalidTransition(_l("An applicant is assessed once the bureau has taken the application up."))
+    record = residents.record_assessment(actor, application.elder, application_id=application.id, **scores)
+    claim(db.session, application)
+    application.ability_level = record.level
+    db.session.flush()
+    return record
+
+
+ASSESSABLE = (Status.under_review, Status.more_info, Status.approved, Status.offered, Status.accepted)
+
+
 def is_disabled(application: Application) -> bool:
-    level = application.elder.ability_level
+    level = application.ability_level
     return application.severe_disability or (level is not None and level in DISABLED)
 
 
@@ -199,7 +265,7 @@ def offer(actor, application: Application, bed: Bed, *, hours: int | None = None
     check_eligible(application, bed)
     until = utcnow() + timedelta(hours=hours)
     hold = beds.place_hold(actor, bed, until=until, note=_in_default_language(
-        _l("Offer to %(name)s", name=application.elder.name)))
+        _l("Offer to %(name)s", name=application.elder_name)))
     hold.application_id = application.id
     application.offered_bed_id = bed.id
     application.offer_expires_at = until
@@ -225,7 +291,7 @@ def accept(actor, application: Application) -> ApplicationEvent:
     bed = application.offered_bed
     for manager in bed.facility.managers:
         notify(manager, _in_default_language(
-            _l("%(name)s accepted the offer of bed %(code)s.", name=application.elder.name, code=bed.code)),
+            _l("%(name)s accepted the offer of bed %(code)s.", name=application.elder_name, code=bed.code)),
             application.id)
     return event
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
+from wtforms import BooleanField, IntegerField, RadioField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from eldercare.residents.rules import DOMAIN_LABELS, DOMAINS
@@ -19,3 +19,9 @@ class AssessmentForm(FlaskForm):
     dementia_or_psychiatric = BooleanField(_l("Diagnosed dementia or psychiatric illness"))
     risk_events_30d = IntegerField(_l("Number of falls, choking, self-harm or wandering in the last 30 days"),
                                    default=0, validators=[Optional(), NumberRange(0, 100)])
+
+
+class ResolveCaseForm(FlaskForm):
+    rename = RadioField(_l("Which name is right?"), choices=[("record", _l("the name on the record")),
+                                                             ("claimed", _l("the name given now"))],
+                        validators=[InputRequired()])

@@ -37,7 +37,14 @@ class Sex(enum.StrEnum):
 HIGH_AGE = 80
 
 
+def age_on(birth_on: date, day: date) -> int:
+    return day.year - birth_on.year - ((day.month, day.day) < (birth_on.month, birth_on.day))
+
+
 class Elder(Base):
+    """One person, one record: established by a facility admission or a bureau decision (never by
+    a family's draft), keyed by the normalised ID number."""
+
     __tablename__ = "elder"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +65,7 @@ class Elder(Base):
     town = relationship("Town")
 
     def age_on(self, day: date) -> int:
-        return day.year - self.birth_on.year - ((day.month, day.day) < (self.birth_on.month, self.birth_on.day))
+        return age_on(self.birth_on, day)
 
     def is_high_age(self, day: date) -> bool:
         return self.age_on(day) >= HIGH_AGE
@@ -87,3 +94,29 @@ class Assessment(Base):
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assessed_by = relationship("User")
+
+
+class CaseSource(enum.StrEnum):
+    admission = "admission"  # a home's manager admitted someone under this ID number
+    application = "application"  # the bureau took up an application with this ID number
+
+
+class IdentityCase(Base):
+    """A name that disagrees with an established record, for the bureau to compare and resolve.
+    The action that raised it went on under the established record; nothing was refused."""
+
+    __tablename__ = "identity_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elder.id"), index=True)
+    claimed_name: Mapped[str] = mapped_column(String(64))
+    source: Mapped[CaseSource] = mapped_column(db_enum(CaseSource))
+    source_id: Mapped[int | None]  # the application or the facility
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolved_at: Mapped[datetime | None]
+    renamed: Mapped[bool | None]  # True: the record took the claimed name; False: the record's name stands
+
+    elder = relationship("Elder")
+    raised_by = relationship("User", foreign_keys=[raised_by_id])
