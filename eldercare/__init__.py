@@ -50,6 +50,9 @@ def select_locale():
     from flask import current_app
 
     lang = session.get("lang") if has_request_context() else None
+    if has_request_context() and request.path.startswith("/api/"):
+        # The API reads no session: the language asked for, else the client's (Accept-Language).
+        lang = request.args.get("lang") or request.accept_languages.best_match(current_app.config["LANGUAGES"])
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -96,8 +99,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(placements_bp)
     app.register_blueprint(residents_bp)
 
+    from eldercare.api import init_app as init_api
+
+    init_api(app)
+
 
 def register_errorhandlers(app: Flask) -> None:
+    from eldercare.api import problem_for
     from eldercare.extensions import db
 
     messages = {
@@ -112,6 +120,8 @@ def register_errorhandlers(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         db.session.rollback()
+        if request.path.startswith("/api/"):
+            return problem_for(error)  # problem+json, never a page
         return render_template("errors/error.html", code=code, message=messages.get(code, messages[500])), code
 
     for code in messages:

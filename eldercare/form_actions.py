@@ -1,10 +1,11 @@
 """How a posted form runs a domain action: validate, one transaction, back with a message.
 
 Every button-like form of the manager's and the reviewer's pages goes through `run`, so a
-refused action always rolls back whole and says why in the same way.
+refused action always rolls back whole and says why in the same way; the JSON API's actions go
+through its twin `run_json`.
 """
 
-from flask import flash, redirect
+from flask import abort, flash, redirect
 from flask_babel import lazy_gettext as _l
 
 from eldercare.errors import DomainError
@@ -29,3 +30,15 @@ def run(form, action, success, back):
     else:
         flash(success, "success")
     return redirect(back)
+
+
+def run_json(action, status=200):
+    """The JSON twin of `run`: run `action()` and commit, answering (its result, `status`); on a
+    DomainError roll back and answer its `status` with its message (problem+json under /api/)."""
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        abort(error.status, description=str(error))
+    return result, status

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, true
 
 from eldercare.auth.models import Role, facility_manager
+from eldercare.extensions import db
 
 
 def managed_facility_ids(user) -> set[int]:
@@ -61,6 +62,12 @@ def can_review_applications(user) -> bool:
     return user.is_bureau
 
 
+def can_see_elder(user, facility_id: int | None) -> bool:
+    """An elder's record: the bureau; a home's managers while the elder stays there
+    (`facility_id`: where the elder stays now, if anywhere)."""
+    return user.is_bureau or (facility_id is not None and can_see_residents(user, facility_id))
+
+
 def can_assess(user, facility_id: int | None) -> bool:
     """Bureau staff assess applicants; a home's managers assess their own residents
     (`facility_id`: where the elder stays now, if anywhere)."""
@@ -96,3 +103,46 @@ def roles_required(*roles: Role):
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
+
+
+# Checks on a fetched record, for `fetch`: each takes the user and the record.
+def sees_facility(user, facility) -> bool:
+    return can_view_facility(user, facility.id)
+
+
+def manages_facility(user, facility) -> bool:
+    return can_manage_facility(user, facility.id)
+
+
+def sees_facility_record(user, record) -> bool:
+    """A bed or room is seen by whoever sees its facility."""
+    return can_view_facility(user, record.facility_id)
+
+
+def manages_facility_record(user, record) -> bool:
+    return can_manage_facility(user, record.facility_id)
+
+
+def sees_stay(user, stay) -> bool:
+    return can_view_facility(user, stay.bed.facility_id)
+
+
+def manages_stay(user, stay) -> bool:
+    return can_manage_facility(user, stay.bed.facility_id)
+
+
+def owns_token(user, token) -> bool:
+    return token.user_id == user.id
+
+
+def fetch(model, record_id, visible, *, allowed=None, user=None):
+    """The record of `model` with this id, for pages and API alike: 404 when it is missing or
+    `visible(user, record)` refuses (so an id reveals nothing), then 403 when the optional
+    `allowed(user, record)` refuses. `user` defaults to the logged-in one."""
+    user = user or current_user
+    record = db.session.get(model, record_id)
+    if record is None or not visible(user, record):
+        abort(404)
+    if allowed is not None:
+        require(allowed(user, record))
+    return record

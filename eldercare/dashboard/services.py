@@ -179,38 +179,50 @@ def conversion_plan(year: int, town_id: int | None = None) -> dict:
             "conversions": sum(s["convert"] for s in steps), "steps": steps, "reachable": remaining <= 0}
 
 
+def occupancy_figures(counts: dict[str, int]) -> dict:
+    """Beds by state with the occupied ones (on leave and in hospital included), the total and
+    the vacancy rate of the beds in service."""
+    occupied = sum(counts[s] for s in OCCUPIED_STATES)
+    total = sum(counts.values())
+    in_service = total - counts[BedState.out_of_service]
+    return {**counts, "occupied_all": occupied, "total": total,
+            "vacancy_rate": counts[BedState.vacant] / in_service if in_service else None}
+
+
 @cached
 def occupancy() -> dict:
-    """Institution beds by state, by facility type and by town; public homes' vacancy set
-    against the others; tekun residents against the reserve; surplus beds open to the public."""
+    """Institution beds by state for the city, by facility type, by town and by facility; public
+    homes' vacancy set against the others; tekun residents against the reserve; surplus beds
+    open to the public."""
     facilities = {f.id: f for f in queries.facility_directory()}
     by_type: dict[str, dict] = defaultdict(queries.empty_counts)
     by_town: dict[str, dict] = defaultdict(queries.empty_counts)
+    by_facility: dict[int, dict] = defaultdict(queries.empty_counts)
     for row in queries.bed_tallies():
         if row.kind != BedKind.institution:
             continue
         f = facilities[row.facility_id]
         by_type[f.type.value][row.state] += row.n
         by_town[f.town][row.state] += row.n
+        by_facility[f.id][row.state] += row.n
     public_reserves = reserves().values()
+    city = queries.empty_counts()
+    for counts in by_type.values():
+        for state, n in counts.items():
+            city[state] += n
 
-    def summarise(counts):
-        occupied = sum(counts[s] for s in OCCUPIED_STATES)
-        total = sum(counts.values())
-        in_service = total - counts[BedState.out_of_service]
-        return {**counts, "occupied_all": occupied, "total": total,
-                "vacancy_rate": counts[BedState.vacant] / in_service if in_service else None}
-
-    public = summarise(by_type.get(FacilityType.public_home.value, queries.empty_counts()))
+    public = occupancy_figures(by_type.get(FacilityType.public_home.value, queries.empty_counts()))
     others = queries.empty_counts()
     for ftype, counts in by_type.items():
         if ftype != FacilityType.public_home.value:
             for state, n in counts.items():
                 others[state] += n
     return {
-        "by_type": {t.value: summarise(by_type[t.value]) for t in FacilityType if t in INSTITUTION_TYPES},
-        "by_town": {town: summarise(counts) for town, counts in sorted(by_town.items())},
-        "public_homes": public, "other_homes": summarise(others),
+        "by_type": {t.value: occupancy_figures(by_type[t.value]) for t in FacilityType if t in INSTITUTION_TYPES},
+        "city": occupancy_figures(city),
+        "by_town": {town: occupancy_figures(counts) for town, counts in sorted(by_town.items())},
+        "by_facility": {facility_id: occupancy_figures(counts) for facility_id, counts in by_facility.items()},
+        "public_homes": public, "other_homes": occupancy_figures(others),
         "tekun_in_care": sum(tekun_residents_by_facility().values()),
         "tekun_reserve": sum(r.reserve for r in public_reserves),
         "surplus_open_beds": sum(r.open_beds for r in public_reserves),

@@ -1,0 +1,59 @@
+"""Lists in pages: `limit` items after an opaque `cursor`, in a stable order (by id), with the
+link to the next page (`next`, null on the last page)."""
+
+import base64
+import binascii
+
+from flask import request, url_for
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def encode(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        if kind != "id" or not value.isdigit():
+            raise ValueError(cursor)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise ValidationError("Not a cursor from this API.") from error
+
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.String(load_default=None, metadata={"description": "the `next_cursor` of the previous page"})
+
+    @validates("cursor")
+    def _cursor(self, value, **_kwargs):
+        if value is not None:
+            decode(value)
+
+
+def page_schema(item_schema, name: str):
+    """The schema of one page of `item_schema` items."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "next_cursor": fields.String(allow_none=True, required=True),
+        "next": fields.String(allow_none=True, required=True, metadata={"description": "URL of the next page"}),
+    }, name=name)
+
+
+def paginate(items: list[dict], args: dict, key: str = "id") -> dict:
+    """One page of `items` (dicts with an id under `key`), sorted by id, after args["cursor"]."""
+    after = decode(args["cursor"]) if args.get("cursor") else 0
+    rest = sorted((item for item in items if item[key] > after), key=lambda item: item[key])
+    page = rest[: args["limit"]]
+    more = len(rest) > len(page)
+    cursor = encode(page[-1][key]) if more else None
+    next_url = None
+    if more:
+        query = {key: value for key, value in request.args.items() if key != "cursor"}
+        next_url = url_for(request.endpoint, **request.view_args, **query, cursor=cursor, _external=True)
+    return {"items": page, "next_cursor": cursor, "next": next_url}

@@ -1,0 +1,207 @@
+"""What the API reads and writes. Input schemas refuse unknown fields (marshmallow's default,
+RAISE), so a misspelt field is an error and never silently ignored."""
+
+from datetime import UTC
+
+from marshmallow import Schema, fields, validate
+
+from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType
+from eldercare.residents.models import Category
+
+
+class UtcDateTime(fields.DateTime):
+    """Times are stored as naive UTC; the API says so (…Z / +00:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def choice(enum, **kwargs):
+    return fields.String(validate=validate.OneOf([m.value for m in enum]), **kwargs)
+
+
+# Tokens
+class TokenRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, validate=validate.Length(1, 256))
+    name = fields.String(load_default="", validate=validate.Length(max=64),
+                         metadata={"description": "a label to tell your tokens apart"})
+    days = fields.Integer(load_default=None, validate=validate.Range(1),
+                          metadata={"description": "lifetime in days; default and maximum API_TOKEN_DAYS (30)"})
+
+
+class NewToken(Schema):
+    id = fields.Integer(required=True)
+    token = fields.String(required=True, metadata={"description": "shown this once; send as `Authorization: Bearer …`"})
+    expires_at = UtcDateTime(required=True)
+
+
+class TokenInfo(Schema):
+    id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    hint = fields.String(required=True, metadata={"description": "the token's first characters"})
+    created_at = UtcDateTime(required=True)
+    expires_at = UtcDateTime(required=True)
+    last_used_at = UtcDateTime(allow_none=True, required=True)
+    revoked_at = UtcDateTime(allow_none=True, required=True)
+    active = fields.Boolean(required=True)
+
+
+class TokenListArgs(Schema):
+    user_id = fields.Integer(load_default=None, metadata={"description": "bureau administrators: another user's"})
+
+
+class RevokedCount(Schema):
+    revoked = fields.Integer(required=True)
+
+
+# Facilities and beds
+class FacilityArgs(Schema):
+    town = fields.String(load_default=None, metadata={"description": "town name, e.g. 如城街道"})
+    type = choice(FacilityType, load_default=None)
+
+
+class FacilityOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    type = choice(FacilityType, required=True)
+    town = fields.String(required=True)
+    beds_total = fields.Integer(required=True, metadata={"description": "institution beds, as the ratio counts them"})
+    beds_nursing = fields.Integer(required=True, metadata={"description": "of which nursing-type"})
+    beds_day_care = fields.Integer(required=True)
+    beds_family_care = fields.Integer(required=True)
+    beds_occupied = fields.Integer(required=True, metadata={"description": "occupied, on leave or in hospital"})
+    beds_vacant = fields.Integer(required=True)
+    last_changed_at = UtcDateTime(allow_none=True, required=True)
+
+
+class BedOut(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    room = fields.String(allow_none=True, required=True)
+    kind = choice(BedKind, required=True)
+    care_type = choice(CareType, required=True)
+    state = choice(BedState, required=True)
+    open_to_public = fields.Boolean(required=True)
+
+
+# Elders
+class ElderIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    id_number = fields.String(required=True, validate=validate.Length(1, 32))
+    category = choice(Category, load_default=Category.general.value)
+    severe_disability = fields.Boolean(load_default=False)
+    living_alone = fields.Boolean(load_default=False)
+    empty_nest = fields.Boolean(load_default=False)
+    town_id = fields.Integer(load_default=None)
+
+
+class ElderOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    id_number = fields.String(required=True, metadata={"description": "masked: first 6 and last 4 characters"})
+    birth_date = fields.Date(required=True)
+    sex = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
+    category = choice(Category, required=True)
+    severe_disability = fields.Boolean(required=True)
+    living_alone = fields.Boolean(required=True)
+    empty_nest = fields.Boolean(required=True)
+
+
+# Stays and bed actions
+class StayIn(Schema):
+    bed_id = fields.Integer(required=True)
+    elder_id = fields.Integer(required=True)
+    start_on = fields.Date(required=True)
+
+
+class StayOut(Schema):
+    id = fields.Integer(required=True)
+    bed_id = fields.Integer(required=True)
+    elder_id = fields.Integer(required=True)
+    start_on = fields.Date(required=True)
+    end_on = fields.Date(allow_none=True, required=True)
+    end_reason = choice(EndReason, allow_none=True, required=True)
+    away = choice(Away, allow_none=True, required=True)
+
+
+class DischargeIn(Schema):
+    end_on = fields.Date(required=True)
+    reason = choice(EndReason, load_default=EndReason.discharged.value)
+
+
+class TransferIn(Schema):
+    to_bed_id = fields.Integer(required=True)
+    on = fields.Date(required=True)
+
+
+class AwayIn(Schema):
+    away = choice(Away, required=True)
+
+
+class Empty(Schema):
+    """No fields: any field sent is refused."""
+
+
+class HoldIn(Schema):
+    hours = fields.Integer(load_default=72, validate=validate.Range(1, 24 * 14))
+    note = fields.String(load_default="", validate=validate.Length(max=256))
+
+
+class CareTypeIn(Schema):
+    care_type = choice(CareType, required=True)
+
+
+class OpenIn(Schema):
+    open_to_public = fields.Boolean(required=True)
+
+
+class BedActionOut(Schema):
+    bed = fields.Nested(BedOut, required=True)
+
+
+# Figures
+class ScopeArgs(Schema):
+    town = fields.Integer(load_default=None, metadata={"description": "town id"})
+    facility = fields.Integer(load_default=None, metadata={"description": "facility id"})
+    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100),
+                          metadata={"description": "target year; default this year"})
+
+
+class Scope(Schema):
+    level = fields.String(required=True, validate=validate.OneOf(["city", "town", "facility"]))
+    id = fields.Integer(allow_none=True, required=True)
+    name = fields.String(allow_none=True, required=True)
+
+
+class CareRatioOut(Schema):
+    scope = fields.Nested(Scope, required=True)
+    year = fields.Integer(required=True)
+    nursing_beds = fields.Integer(required=True)
+    total_beds = fields.Integer(required=True)
+    ratio = fields.Float(allow_none=True, required=True, metadata={"description": "null when there are no beds"})
+    target = fields.Float(required=True)
+    shortfall = fields.Integer(required=True)
+    meets_target = fields.Boolean(allow_none=True, required=True)
+
+
+class OccupancyOut(Schema):
+    scope = fields.Nested(Scope, required=True)
+    total_beds = fields.Integer(required=True)
+    occupied = fields.Integer(required=True, metadata={"description": "occupied, on leave or in hospital"})
+    by_state = fields.Dict(keys=choice(BedState), values=fields.Integer(), required=True)
+    vacancy_rate = fields.Float(allow_none=True, required=True,
+                                metadata={"description": "vacant / beds in service; null when none"})
+
+
+class OpenBedsOut(Schema):
+    facility_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    town = fields.String(required=True)
+    type = choice(FacilityType, required=True)
+    open_nursing = fields.Integer(required=True)
+    open_ordinary = fields.Integer(required=True)
+    updated_at = UtcDateTime(allow_none=True, required=True)
