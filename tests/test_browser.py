@@ -327,7 +327,8 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     application_url = re.compile(r"/applications/(\d+)$")
     unread = re.compile(r"^[1-9]\d*$")
 
-    # A daughter opens an account on her phone and lands on her (empty) list of applications.
+    # A daughter opens an account on her phone, is told to log in (the same answer whether or not
+    # the number had an account), logs in and lands on her (empty) list of applications.
     family = open_page(PHONE, is_mobile=True, has_touch=True)
     family.goto("/register")
     family.locator("input[name=full_name]").fill(FAMILY_NAME)
@@ -335,13 +336,15 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     family.locator("input[name=password]").fill(factories.PASSWORD)
     family.locator("input[name=confirm]").fill(factories.PASSWORD)
     family.locator("form:has(input[name=confirm]) button").click()
+    expect(family).to_have_url(re.compile(r"/login$"))
+    expect(family.locator(".flash.info")).to_be_visible()
+    _log_in(family, FAMILY_PHONE)
     expect(family).to_have_url(re.compile(r"/applications$"))
-    expect(family.locator(".flash.success")).to_be_visible()
 
     # She fills in the application for her mother, asking for the home's town, and saves a draft.
     family.get_by_test_id("new-application").click()
     expect(family).to_have_url(re.compile(r"/applications/new$"))
-    family.locator("input[name=name]").fill(MOTHER_NAME)
+    family.locator("input[name=name]").fill(MOTHER_NAME + "x")  # a slip of the finger
     family.locator("input[name=id_number]").fill(MOTHER_ID_NUMBER)
     family.locator("select[name=category]").select_option("dibao")
     family.locator("input[name=relation]").fill("女儿")
@@ -353,6 +356,15 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     application_id = int(application_url.search(family.url).group(1))
     status = family.get_by_test_id("status")
     expect(status).to_have_text(_status_label(app, Status.draft))
+
+    # She sees the typo in the name and corrects it; the ID number stays as given (never shown in full).
+    family.locator(f"a[href$='/applications/{application_id}/edit']").click()
+    expect(family.locator("input[name=id_number]")).to_have_value("")
+    family.locator("input[name=name]").fill(MOTHER_NAME)
+    family.locator("form:has(input[name=id_number]) button").click()
+    expect(family).to_have_url(application_url)
+    expect(family.locator("h1")).to_contain_text(MOTHER_NAME)
+    expect(family.locator("h1")).not_to_contain_text(MOTHER_NAME + "x")
 
     # She agrees to the processing of the personal data and sends it to the bureau.
     family.locator("input[name=consent]").check()
@@ -402,6 +414,9 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     expect(home).to_have_url(board_url)
     expect(home.get_by_test_id("unread")).to_have_text(unread)
     home.get_by_test_id("bell").click()
+    expect(home).to_have_url(re.compile(r"/notifications$"))
+    expect(home.get_by_test_id("unread")).to_have_text(unread)  # reading the page changes nothing
+    home.get_by_test_id("mark-read").click()
     expect(home).to_have_url(re.compile(r"/notifications$"))
     expect(home.get_by_test_id("unread")).to_have_count(0)
     home.locator(f"main a[href$='/applications/{application_id}']").click()

@@ -26,6 +26,7 @@ from eldercare.placements.forms import (
 )
 from eldercare.placements.models import Application, Status
 from eldercare.residents.models import Category
+from eldercare.residents.queries import open_identity_cases
 from eldercare.residents.routes import assessment_page
 from eldercare.timekeeping import local_today
 
@@ -252,7 +253,8 @@ def review():
     if status not in (None, *Status):
         abort(400)
     return render_template("placements/review.html", status=status,
-                           rows=queries.review_list(status, local_today()), counts=queries.status_counts())
+                           rows=queries.review_list(status, local_today()), counts=queries.status_counts(),
+                           identity_cases=len(open_identity_cases()))
 
 
 @bp.route("/review/weights", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from eldercare.residents.rules import DOMAIN_LABELS, DOMAINS
@@ -22,6 +23,6 @@ class AssessmentForm(FlaskForm):
 
 
 class ResolveCaseForm(FlaskForm):
-    rename = RadioField(_l("Which name is right?"), choices=[("record", _l("the name on the record")),
-                                                             ("claimed", _l("the name given now"))],
+    rename = RadioField(_l("Which name is right?"), choices=[SelectChoice("record", _l("the name on the record")),
+                                                             SelectChoice("claimed", _l("the name given now"))],
                         validators=[InputRequired()])
