@@ -30,20 +30,24 @@ def tokens(app, db, facility, town):
     return {"manager": token_for(manager), "bureau": token_for(admin)}
 
 
+def conformance_search(operation, headers):
+    """A bounded hypothesis search over one operation's inputs."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def conforms(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    return conforms
+
+
 def test_api_conforms_to_its_document(app, tokens):
-    # Operations are walked here rather than with schemathesis' pytest plugin, which this
-    # pytest version does not load; each runs its own bounded hypothesis search.
+    # Operations are walked here rather than with schemathesis' pytest plugin, which does not
+    # load under this pytest version.
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20
-
     for operation in operations:
         role = "bureau" if "/stats/" in operation.path or "/users/" in operation.path else "manager"
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def conforms(case, role=role):
-            case.call_and_validate(headers=bearer(tokens[role]), checks=CHECKS)
-
-        conforms()
+        conformance_search(operation, bearer(tokens[role]))()

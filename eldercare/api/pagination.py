@@ -7,6 +7,8 @@ import binascii
 from flask import request, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from eldercare.api.schemas import ID_MAX
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -19,7 +21,7 @@ def decode(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "id" or not value.isdigit():
+        if kind != "id" or not value.isascii() or not value.isdigit() or int(value) > ID_MAX:
             raise ValueError(cursor)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
@@ -28,7 +30,8 @@ def decode(cursor: str) -> int:
 
 class PageArgs(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
-    cursor = fields.String(load_default=None, metadata={"description": "the `next_cursor` of the previous page"})
+    cursor = fields.String(load_default=None, validate=validate.Length(max=64),
+                           metadata={"description": "the `next_cursor` of the previous page"})
 
     @validates("cursor")
     def _cursor(self, value, **_kwargs):

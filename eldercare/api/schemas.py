@@ -3,7 +3,7 @@ RAISE), so a misspelt field is an error and never silently ignored."""
 
 from datetime import UTC
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType
 from eldercare.residents.models import Category
@@ -22,13 +22,30 @@ def choice(enum, **kwargs):
     return fields.String(validate=validate.OneOf([m.value for m in enum]), **kwargs)
 
 
+ID_MAX = 2**31 - 1  # ids are 32-bit integers in both databases
+
+
+def record_id(**kwargs):
+    return fields.Integer(validate=validate.Range(1, ID_MAX), **kwargs)
+
+
+class Text(fields.String):
+    """A string without NUL characters, which PostgreSQL cannot store."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("NUL characters are not allowed.")
+        return text
+
+
 # Tokens
 class TokenRequest(Schema):
-    username = fields.String(required=True, validate=validate.Length(1, 64))
-    password = fields.String(required=True, validate=validate.Length(1, 256))
-    name = fields.String(load_default="", validate=validate.Length(max=64),
+    username = Text(required=True, validate=validate.Length(1, 64))
+    password = Text(required=True, validate=validate.Length(1, 256))
+    name = Text(load_default="", validate=validate.Length(max=64),
                          metadata={"description": "a label to tell your tokens apart"})
-    days = fields.Integer(load_default=None, validate=validate.Range(1),
+    days = fields.Integer(load_default=None, strict=True, validate=validate.Range(1, 3650),
                           metadata={"description": "lifetime in days; default and maximum API_TOKEN_DAYS (30)"})
 
 
@@ -51,7 +68,7 @@ class TokenInfo(Schema):
 
 
 class TokenListArgs(Schema):
-    user_id = fields.Integer(load_default=None, metadata={"description": "bureau administrators: another user's"})
+    user_id = record_id(load_default=None, metadata={"description": "bureau administrators: another user's"})
 
 
 class RevokedCount(Schema):
@@ -60,7 +77,7 @@ class RevokedCount(Schema):
 
 # Facilities and beds
 class FacilityArgs(Schema):
-    town = fields.String(load_default=None, metadata={"description": "town name, e.g. 如城街道"})
+    town = Text(load_default=None, metadata={"description": "town name, e.g. 如城街道"})
     type = choice(FacilityType, load_default=None)
 
 
@@ -90,13 +107,13 @@ class BedOut(Schema):
 
 # Elders
 class ElderIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 64))
-    id_number = fields.String(required=True, validate=validate.Length(1, 32))
+    name = Text(required=True, validate=validate.Length(1, 64))
+    id_number = Text(required=True, validate=validate.Length(1, 32))
     category = choice(Category, load_default=Category.general.value)
     severe_disability = fields.Boolean(load_default=False)
     living_alone = fields.Boolean(load_default=False)
     empty_nest = fields.Boolean(load_default=False)
-    town_id = fields.Integer(load_default=None)
+    town_id = record_id(load_default=None)
 
 
 class ElderOut(Schema):
@@ -113,8 +130,8 @@ class ElderOut(Schema):
 
 # Stays and bed actions
 class StayIn(Schema):
-    bed_id = fields.Integer(required=True)
-    elder_id = fields.Integer(required=True)
+    bed_id = record_id(required=True)
+    elder_id = record_id(required=True)
     start_on = fields.Date(required=True)
 
 
@@ -134,7 +151,7 @@ class DischargeIn(Schema):
 
 
 class TransferIn(Schema):
-    to_bed_id = fields.Integer(required=True)
+    to_bed_id = record_id(required=True)
     on = fields.Date(required=True)
 
 
@@ -147,8 +164,8 @@ class Empty(Schema):
 
 
 class HoldIn(Schema):
-    hours = fields.Integer(load_default=72, validate=validate.Range(1, 24 * 14))
-    note = fields.String(load_default="", validate=validate.Length(max=256))
+    hours = fields.Integer(load_default=72, strict=True, validate=validate.Range(1, 24 * 14))
+    note = Text(load_default="", validate=validate.Length(max=256))
 
 
 class CareTypeIn(Schema):
@@ -165,8 +182,8 @@ class BedActionOut(Schema):
 
 # Figures
 class ScopeArgs(Schema):
-    town = fields.Integer(load_default=None, metadata={"description": "town id"})
-    facility = fields.Integer(load_default=None, metadata={"description": "facility id"})
+    town = record_id(load_default=None, metadata={"description": "town id"})
+    facility = record_id(load_default=None, metadata={"description": "facility id"})
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100),
                           metadata={"description": "target year; default this year"})
 
