@@ -14,20 +14,27 @@ from config import BASE_DIR, CONFIGS
 
 def create_app(config=None, **overrides) -> Flask:
     """Build the app. `config` is a name from config.CONFIGS (default: ELDERCARE_CONFIG or
-    development) or a Config class; keyword overrides win over both."""
+    production, which needs SECRET_KEY and DATABASE_URL) or a Config class; keyword overrides
+    win over both."""
     app = Flask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         instance_path=str(BASE_DIR / "instance"),
     )
-    config = config or os.environ.get("ELDERCARE_CONFIG", "development")
+    config = config or os.environ.get("ELDERCARE_CONFIG", "production")
     config_class = CONFIGS[config] if isinstance(config, str) else config
     app.config.from_object(config_class())
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from eldercare import catalogs, headers
+    from eldercare.routing import register_converters
+
+    catalogs.compile_if_stale(app)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
+    headers.register(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -64,17 +71,17 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    if app.config["PRODUCTION"] and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        app.logger.warning("RATELIMIT_STORAGE_URI is memory://: login and registration limits are counted per "
+                           "process; set it to redis://... so every worker and app server counts together.")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
-    from eldercare.auth.models import User
+    from eldercare.auth.sessions import load_user
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    login_manager.user_loader(load_user)
 
     # Import every model so Flask-Migrate sees the whole schema.
     from eldercare import audit, cache, notifications  # noqa: F401
@@ -89,12 +96,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from eldercare.auth.routes import bp as auth_bp
     from eldercare.dashboard.routes import bp as dashboard_bp
+    from eldercare.facilities.assignments import bp as assignments_bp
     from eldercare.facilities.routes import bp as facilities_bp
     from eldercare.placements.routes import bp as placements_bp
     from eldercare.residents.routes import bp as residents_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(facilities_bp)
+    app.register_blueprint(assignments_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(placements_bp)
     app.register_blueprint(residents_bp)
@@ -145,13 +154,6 @@ def register_template_helpers(app: Flask) -> None:
     )
 
     app.jinja_env.filters["masked"] = mask_id_number
-
-    @app.after_request
-    def no_store_for_personal_pages(response):
-        if request.endpoint and request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
 
 
 def register_commands(app: Flask) -> None:

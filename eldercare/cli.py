@@ -37,6 +37,10 @@ def seed_demo(scale):
 
     if not current_app.config["ALLOW_DEMO_SEED"]:
         raise click.ClickException("Demo data is refused under the production configuration.")
+    real = demo.real_accounts()
+    if real:
+        raise click.ClickException(f"This database has accounts that are not the demo's ({', '.join(real[:5])}"
+                                   f"{', ...' if len(real) > 5 else ''}): demo data is refused here.")
     if demo.already_seeded():
         demo.ensure_demo_accounts()
         db.session.commit()
@@ -67,10 +71,12 @@ def create_user(username, role, full_name, facility_ids, password):
     """Create an account (e.g. the first bureau administrator in production)."""
     from eldercare.auth.services import create_user as create
     from eldercare.errors import DomainError
+    from eldercare.facilities.services import assign_managed_facilities
 
     try:
-        create(None, username=username, full_name=full_name, role=Role(role), password=password,
-               facility_ids=facility_ids)
+        user = create(None, username=username, full_name=full_name, role=Role(role), password=password)
+        if facility_ids:
+            assign_managed_facilities(None, user, facility_ids)
         db.session.commit()
     except DomainError as error:
         raise click.ClickException(str(error)) from error

@@ -17,7 +17,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    text: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(String(1000))  # a status line and the bureau's reason (500)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
@@ -32,7 +32,7 @@ class Outbox(Base):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"))
     channel: Mapped[str] = mapped_column(String(16))  # "sms"
     recipient: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

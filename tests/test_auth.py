@@ -65,12 +65,14 @@ def test_production_refuses_to_start_without_secret_and_database(monkeypatch):
     assert config.SESSION_COOKIE_SECURE is True and config.ALLOW_DEMO_SEED is False
 
 
-def test_admin_creates_a_manager_account(db, client, bureau_admin, facility):
+def test_admin_creates_a_manager_account_then_assigns_facilities(db, client, bureau_admin, facility):
     login(client, bureau_admin)
     response = post(client, "/users", {"username": "zhang.san", "full_name": "张三", "role": "facility_manager",
-                                       "password": "a long password", "facility_ids": [facility.id]})
-    assert response.status_code == 302
+                                       "password": "a long password"})
     user = db.session.scalar(select(User).where(User.username == "zhang.san"))
+    assert response.status_code == 302 and response.headers["Location"] == f"/users/{user.id}/facilities"
+    assert post(client, f"/users/{user.id}/facilities", {"facility_ids": [facility.id]}).status_code == 302
+    db.session.expire_all()
     assert user.role == Role.facility_manager and [f.id for f in user.facilities] == [facility.id]
     assert user.password_hash != "a long password" and user.check_password("a long password")
 
@@ -85,7 +87,7 @@ def test_bad_account_forms_change_nothing(db, client, bureau_admin, fields):
     login(client, bureau_admin)
     before = db.session.scalar(select(User.id).order_by(User.id.desc()))
     response = post(client, "/users", fields)
-    assert response.status_code == 200 and "error" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "error" in response.get_data(as_text=True)
     assert db.session.scalar(select(User.id).order_by(User.id.desc())) == before
 
 

@@ -36,6 +36,8 @@ class User(UserMixin, Base):
     full_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
+    # Moved on to end every session of the account (eldercare/auth/sessions.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     facilities = relationship("Facility", secondary=facility_manager, back_populates="managers")

@@ -1,37 +1,42 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
-from eldercare.auth import policy, services
-from eldercare.auth.forms import LoginForm, RegisterForm, UserForm
+from eldercare.auth import policy, services, sessions
+from eldercare.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetPasswordForm, UserForm
 from eldercare.auth.models import Role, User
 from eldercare.errors import DomainError
 from eldercare.extensions import db, limiter
-from eldercare.facilities.models import Facility
+from eldercare.redirects import redirect_back
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_key():
-    return f"{request.remote_addr}:{request.form.get('username', '').strip().lower()}"
+def _failed(response) -> bool:
+    """A refused form is shown again (200 or 422); a success redirects."""
+    return response.status_code in (200, 422)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never redirect to another host after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def _username_key():
+    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
+
+
+def _address_key():
+    return "address:" + (request.remote_addr or "")
+
+
+def _user_key():
+    return f"user:{current_user.get_id()}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
-    key_func=_login_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 200,  # a failed login re-renders the form
-)
+# Failed logins are counted per user name (guessing one password) and per address (one password
+# tried against many user names); either limit reached refuses every login attempt for a while.
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], key_func=_username_key, methods=["POST"],
+               deduct_when=_failed, scope="login-user")
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_LIMIT"], key_func=_address_key, methods=["POST"],
+               deduct_when=_failed, scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("facilities.home"))
@@ -39,41 +44,42 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
-            session.clear()
-            login_user(user)
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or url_for("facilities.home"))
+            sessions.start(user)
+            return redirect_back(request.args.get("next"))
         flash(_l("Wrong user name or password."), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], key_func=_address_key, methods=["POST"],
+               scope="register")
 def register():
-    """A family opens an account: name, mobile number (their user name) and a password."""
+    """A family opens an account: name, mobile number (their user name) and a password. The answer
+    is the same whether or not the number already has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("facilities.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(None, username=form.phone.data, full_name=form.full_name.data.strip(),
-                                        role=Role.family, password=form.password.data, phone=form.phone.data)
+            services.register_family(full_name=form.full_name.data.strip(), phone=form.phone.data,
+                                            password=form.password.data)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.phone.errors.append(str(error))
+            form.password.errors.append(str(error))
         else:
-            session.clear()
-            login_user(user)
-            flash(_l("Welcome. You can now apply for a placement."), "success")
-            return redirect(url_for("placements.index"))
+            # The same answer whether the account was opened now or the number already had one.
+            flash(_l("Thank you. Log in now with your mobile number and your password. If this number already "
+                     "had an account, its own password stays valid (the civil-affairs bureau can reset it)."), "info")
+            return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form), (422 if form.errors else 200)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    session.clear()
+    services.log_out(current_user._get_current_object())
+    db.session.commit()
     flash(_l("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -82,21 +88,41 @@ def logout():
 def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.form.get("next")) or url_for("facilities.home"))
+    return redirect_back(request.form.get("next"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"], key_func=_user_key, methods=["POST"],
+               scope="password-change")
+def change_password():
+    """Every user changes their own password; their other sessions end."""
+    form = ChangePasswordForm()
+    form.account_username, form.account_phone = current_user.username, current_user.phone
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, current=form.current.data, new=form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.current.errors.append(str(error))
+        else:
+            sessions.keep_this_one(user)
+            flash(_l("Your password is changed. Your other sessions have ended."), "success")
+            return redirect(url_for("facilities.home"))
+    return render_template("auth/password.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/users", methods=["GET", "POST"])
 @policy.roles_required(Role.bureau_admin)
 def users():
     form = UserForm()
-    facilities = db.session.scalars(select(Facility).order_by(Facility.name))
-    form.facility_ids.choices = [SelectChoice(f.id, f.name) for f in facilities]
     if form.validate_on_submit():
         try:
-            services.create_user(
+            user = services.create_user(
                 current_user, username=form.username.data.strip(), full_name=form.full_name.data.strip(),
-                role=Role(form.role.data), password=form.password.data, phone=form.phone.data,
-                facility_ids=form.facility_ids.data,
+                role=Role(form.role.data), password=form.password.data, phone=form.phone.data or None,
             )
             db.session.commit()
         except DomainError as error:
@@ -104,6 +130,52 @@ def users():
             form.username.errors.append(str(error))
         else:
             flash(_l("The account was created."), "success")
+            if user.role == Role.facility_manager:
+                return redirect(url_for("assignments.user_facilities", user_id=user.id))
             return redirect(url_for("auth.users"))
     accounts = db.session.scalars(select(User).order_by(User.role, User.username)).all()
-    return render_template("auth/users.html", form=form, accounts=accounts)
+    return render_template("auth/users.html", form=form, accounts=accounts), (422 if form.errors else 200)
+
+
+def _account(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@policy.roles_required(Role.bureau_admin)
+@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"], key_func=_user_key, methods=["POST"],
+               scope="password-change")
+def account(user_id):
+    """One account: the administrator resets its password or (de)activates it."""
+    user = _account(user_id)
+    form = ResetPasswordForm()
+    form.account_username, form.account_phone = user.username, user.phone
+    if form.validate_on_submit():
+        try:
+            services.reset_password(current_user, user, form.password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            flash(_l("The password of %(name)s is reset; their sessions have ended.", name=user.username), "success")
+            return redirect(url_for("auth.account", user_id=user.id))
+    return render_template("auth/account.html", account=user, form=form), (422 if form.errors else 200)
+
+
+@bp.post("/users/<int:user_id>/active")
+@policy.roles_required(Role.bureau_admin)
+def set_active(user_id):
+    """Deactivate or reactivate an account (CSRF is checked for every POST by CSRFProtect)."""
+    user = _account(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        services.set_active(current_user, user, active)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_l("The account is active again.") if active else _l("The account is deactivated; its sessions have "
+                                                                     "ended."), "success")
+    return redirect(url_for("auth.account", user_id=user.id))

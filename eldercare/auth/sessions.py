@@ -1,0 +1,62 @@
+"""Sessions that end on the server side.
+
+The session cookie is signed, not stored, so a copy of it would work until it expires. Each
+account therefore has a session generation in the database: a session carries the generation it
+was started with, and any request whose generation is no longer the account's is logged out.
+Logging out, changing or resetting the password and deactivating the account move the
+generation on, which ends that account's sessions on every device and every app server at once.
+A session also ends after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after
+the login, whatever happens in between.
+"""
+
+import time
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+
+from eldercare.auth.models import User
+from eldercare.extensions import db
+
+
+def start(user: User) -> None:
+    """Log `user` in on a fresh session (a new cookie: nothing of the anonymous one is kept)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    now = int(time.time())
+    session.update(generation=user.session_generation, logged_in_at=now, seen_at=now)
+
+
+def end_everywhere(user: User) -> None:
+    """End every session of `user`, on every device; the caller commits."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def keep_this_one(user: User) -> None:
+    """After `end_everywhere` on one's own account (a password change): this session goes on."""
+    session["generation"] = user.session_generation
+
+
+def finish() -> None:
+    """Log out of this session and forget everything it held."""
+    logout_user()
+    session.clear()
+
+
+def _still_valid(user: User | None) -> bool:
+    if user is None or not user.active or session.get("generation") != user.session_generation:
+        return False
+    now = time.time()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    longest = current_app.config["SESSION_MAX_HOURS"] * 3600
+    return now - session.get("seen_at", 0) <= idle and now - session.get("logged_in_at", 0) <= longest
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the account, if this session is still one of its live sessions."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if not _still_valid(user):
+        session.clear()
+        return None
+    session["seen_at"] = int(time.time())
+    return user
