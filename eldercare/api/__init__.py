@@ -8,12 +8,11 @@ no session cookie and sets none (access.py).
 """
 
 import flask_smorest
-from werkzeug.routing import IntegerConverter
 
 from eldercare.api import problems
 from eldercare.api.access import PagesOnlySessions, is_api_request, user_from_bearer
 from eldercare.api.blueprint import bp
-from eldercare.api.schemas import ID_MAX
+from eldercare.routing import MAX_ID, IdConverter
 
 SPEC = {
     "API_TITLE": "Eldercare beds API",
@@ -49,13 +48,6 @@ class Api(flask_smorest.Api):
                 response["content"] = {problems.MEDIA_TYPE: response["content"][self.DEFAULT_RESPONSE_CONTENT_TYPE]}
 
 
-class IdConverter(IntegerConverter):
-    """<id:...> in API paths: a record id, 1 to ID_MAX (a larger number is simply not found)."""
-
-    def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=ID_MAX)
-
-
 def init_app(app) -> None:
     from eldercare.api import docs, elders, facilities, stats, stays, tokens  # noqa: F401 (routes)
     from eldercare.extensions import csrf, login_manager
@@ -63,8 +55,8 @@ def init_app(app) -> None:
     for key, value in SPEC.items():
         app.config.setdefault(key, value)
     api = Api(app)
-    api.register_converter(IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": ID_MAX})
-    app.url_map.converters["id"] = IdConverter
+    # <int:> ids are bounded app-wide (eldercare/routing.py); the document says so.
+    api.register_converter(IdConverter, lambda _converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
     api.register_blueprint(bp)
     # Cookies are ignored under /api/, so no request there can ride a browser's session.
     csrf.exempt(bp)

@@ -49,7 +49,7 @@ def list_facilities(filters, page):
     return pagination.paginate(items, page)
 
 
-@bp.route("/facilities/<id:facility_id>/beds", methods=["GET"])
+@bp.route("/facilities/<int:facility_id>/beds", methods=["GET"])
 @token_required(*STAFF)
 @bp.arguments(pagination.PageArgs, location="query")
 @bp.response(200, pagination.page_schema(schemas.BedOut, "BedPage"))

@@ -7,7 +7,7 @@ import binascii
 from flask import request, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from eldercare.api.schemas import ID_MAX
+from eldercare.routing import MAX_ID
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -21,7 +21,7 @@ def decode(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "id" or not value.isascii() or not value.isdigit() or int(value) > ID_MAX:
+        if kind != "id" or not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
             raise ValueError(cursor)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:

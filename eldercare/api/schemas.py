@@ -7,6 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType
 from eldercare.residents.models import Category
+from eldercare.routing import MAX_ID
+from eldercare.validators import hidden_characters
 
 
 class UtcDateTime(fields.DateTime):
@@ -22,20 +24,19 @@ def choice(enum, **kwargs):
     return fields.String(validate=validate.OneOf([m.value for m in enum]), **kwargs)
 
 
-ID_MAX = 2**31 - 1  # ids are 32-bit integers in both databases
-
-
 def record_id(**kwargs):
-    return fields.Integer(validate=validate.Range(1, ID_MAX), **kwargs)
+    """An id a database column can hold."""
+    return fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)
 
 
 class Text(fields.String):
-    """A string without NUL characters, which PostgreSQL cannot store."""
+    """Printable text only: no control, zero-width or direction-changing characters (the rule
+    of the forms' PlainText), so no NUL either, which PostgreSQL cannot store."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("NUL characters are not allowed.")
+        if hidden_characters(text):
+            raise ValidationError("Control or invisible characters are not allowed.")
         return text
 
 

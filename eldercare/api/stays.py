@@ -52,7 +52,7 @@ def admit(body):
     return form_actions.run_json(lambda: services.admit(current_user, bed, elder, on=body["start_on"]), 201)
 
 
-@bp.route("/stays/<id:stay_id>/discharge", methods=["POST"])
+@bp.route("/stays/<int:stay_id>/discharge", methods=["POST"])
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.DischargeIn)
 @bp.response(200, schemas.StayOut)
@@ -63,7 +63,7 @@ def discharge(body, stay_id):
         lambda: services.discharge(current_user, stay, on=body["end_on"], reason=EndReason(body["reason"])))
 
 
-@bp.route("/stays/<id:stay_id>/transfer", methods=["POST"])
+@bp.route("/stays/<int:stay_id>/transfer", methods=["POST"])
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.TransferIn)
 @bp.response(200, schemas.StayOut)
@@ -74,7 +74,7 @@ def transfer(body, stay_id):
     return form_actions.run_json(lambda: services.transfer(current_user, stay, to_bed, on=body["on"]))
 
 
-@bp.route("/stays/<id:stay_id>/away", methods=["POST"])
+@bp.route("/stays/<int:stay_id>/away", methods=["POST"])
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.AwayIn)
 @bp.response(200, schemas.StayOut)
@@ -84,7 +84,7 @@ def away(body, stay_id):
     return form_actions.run_json(lambda: services.set_away(current_user, stay, Away(body["away"])))
 
 
-@bp.route("/stays/<id:stay_id>/back", methods=["POST"])
+@bp.route("/stays/<int:stay_id>/back", methods=["POST"])
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.Empty)
 @bp.response(200, schemas.StayOut)
@@ -104,7 +104,7 @@ def _bed_action(name: str, summary: str, schema, act):
 
     view.__name__ = f"bed_{name.replace('-', '_')}"
     view = bp.doc(summary=summary)(bp.response(200, schemas.BedActionOut)(bp.arguments(schema)(view)))
-    bp.route(f"/beds/<id:bed_id>/{name}", methods=["POST"])(token_required(Role.facility_manager)(view))
+    bp.route(f"/beds/<int:bed_id>/{name}", methods=["POST"])(token_required(Role.facility_manager)(view))
 
 
 _bed_action("hold", "Hold a vacant bed for some hours", schemas.HoldIn,

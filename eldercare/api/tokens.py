@@ -51,7 +51,7 @@ def list_tokens(args):
     return tokens.tokens_of(user_id)
 
 
-@bp.route("/tokens/<id:token_id>", methods=["DELETE"])
+@bp.route("/tokens/<int:token_id>", methods=["DELETE"])
 @token_required()
 @bp.response(200, schemas.TokenInfo)
 @bp.doc(summary="Revoke one of your tokens")
@@ -60,7 +60,7 @@ def revoke_token(token_id):
     return form_actions.run_json(lambda: tokens.revoke(current_user, token))
 
 
-@bp.route("/users/<id:user_id>/tokens/revoke", methods=["POST"])
+@bp.route("/users/<int:user_id>/tokens/revoke", methods=["POST"])
 @token_required()
 @bp.arguments(schemas.Empty)
 @bp.response(200, schemas.RevokedCount)
