@@ -95,6 +95,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from eldercare.auth.routes import bp as auth_bp
+    from eldercare.caregivers.routes import bp as caregivers_bp
     from eldercare.dashboard.routes import bp as dashboard_bp
     from eldercare.facilities.assignments import bp as assignments_bp
     from eldercare.facilities.routes import bp as facilities_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(placements_bp)
     app.register_blueprint(residents_bp)
+    app.register_blueprint(caregivers_bp)
 
     from eldercare.api import init_app as init_api
 

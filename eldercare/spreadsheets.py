@@ -26,7 +26,6 @@ from openpyxl.cell.cell import TYPE_STRING
 from eldercare.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -103,7 +102,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         raise SpreadsheetRefused(_l("This file is not a spreadsheet: please upload a CSV or XLSX file.")) from error
 
 
-def read(data: bytes, columns: list[Column]) -> list[Row]:
+def read(data: bytes, columns: list[Column], max_rows: int = 1000) -> list[Row]:
     """The rows of the first sheet (XLSX) or of a CSV file, as text keyed by column.
 
     Refused as a whole (SpreadsheetRefused, nothing read): an empty file, one over 5 MB, one
@@ -151,8 +150,8 @@ def read(data: bytes, columns: list[Column]) -> list[Row]:
         rows.append(Row(number, values))
     if not rows:
         raise SpreadsheetRefused(_l("The file has a header but no rows."))
-    if len(rows) > MAX_ROWS:
-        raise SpreadsheetRefused(_l("The file has more than %(n)s rows; please split it.", n=MAX_ROWS))
+    if len(rows) > max_rows:
+        raise SpreadsheetRefused(_l("The file has more than %(n)s rows; please split it.", n=max_rows))
     return rows
 
 

@@ -94,3 +94,22 @@ def application(family_user, elder_=None, status=Status.draft, offered_bed=None,
     db.session.add(a)
     db.session.commit()
     return a
+
+
+def caregiver_with_certificate(facility) -> tuple[int, int]:
+    """A caregiver working at `facility` with one level-5 certificate: (caregiver id, certificate id)."""
+    from eldercare.caregivers.models import Caregiver, Certificate, Employment, EmploymentStatus, Post
+
+    birth = date(1980, 3, 3)
+    person = Caregiver(name=f"护理员{next(_seq)}", id_number=id_number(birth, male=False), birth_on=birth,
+                       sex=Sex.female)
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(Employment(caregiver_id=person.id, facility_id=facility.id, post=Post.caregiver,
+                              status=EmploymentStatus.active, hired_on=date(2024, 1, 1), status_on=date(2024, 1, 1),
+                              monthly_pay=4000))
+    certificate = Certificate(caregiver_id=person.id, number=f"CERT-{person.id}", level=5,
+                              issued_on=date(2023, 1, 1), issuer="如皋市人社局")
+    db.session.add(certificate)
+    db.session.commit()
+    return person.id, certificate.id

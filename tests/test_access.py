@@ -80,6 +80,21 @@ ROUTES = {
     "placements.decline": ("POST", "/applications/{application}/decline", FAMILY),
     "placements.admit": ("POST", "/applications/{application}/admit", BUREAU | MANAGER),
     "placements.withdraw": ("POST", "/applications/{application}/withdraw", FAMILY),
+    "caregivers.roster": ("GET", "/facilities/{facility}/caregivers", STAFF),
+    "caregivers.hire": ("GET", "/facilities/{facility}/caregivers/new", MANAGER),
+    "caregivers.show": ("GET", "/caregivers/{caregiver}", STAFF),
+    "caregivers.reveal_id": ("POST", "/caregivers/{caregiver}/reveal-id", BUREAU),
+    "caregivers.update_employment": ("POST", "/caregivers/{caregiver}/employment", MANAGER),
+    "caregivers.change_status": ("POST", "/caregivers/{caregiver}/status", MANAGER),
+    "caregivers.pre_job": ("POST", "/caregivers/{caregiver}/pre-job", MANAGER),
+    "caregivers.add_certificate": ("POST", "/caregivers/{caregiver}/certificates", MANAGER),
+    "caregivers.correct_certificate": ("POST", "/certificates/{certificate}/correct", MANAGER),
+    "caregivers.revoke_certificate": ("POST", "/certificates/{certificate}/revoke", MANAGER),
+    "caregivers.training": ("GET", "/facilities/{facility}/training", STAFF),
+    "caregivers.import_roster": ("GET", "/facilities/{facility}/caregivers/import", MANAGER),
+    "caregivers.confirm_import": ("POST", "/facilities/{facility}/caregivers/import/confirm", MANAGER),
+    "caregivers.export_roster": ("GET", "/facilities/{facility}/caregivers/export.xlsx", STAFF),
+    "caregivers.pay_bands": ("GET", "/caregivers/pay-bands", BUREAU),
 }
 # Routes whose POST side needs its own check (GET checked above).
 POSTS = {
@@ -96,6 +111,10 @@ POSTS = {
     "facilities.assess": ("/beds/{resident_bed}/assess", MANAGER),
     "auth.register": ("/register", set(ROLES)),  # logged-in users are sent home
     "placements.weights": ("/review/weights", {"bureau_admin"}),
+    "caregivers.hire": ("/facilities/{facility}/caregivers/new", MANAGER),
+    "caregivers.training": ("/facilities/{facility}/training", MANAGER),
+    "caregivers.import_roster": ("/facilities/{facility}/caregivers/import", MANAGER),
+    "caregivers.pay_bands": ("/caregivers/pay-bands", {"bureau_admin"}),
 }
 
 
@@ -140,6 +159,7 @@ def test_each_role_gets_the_expected_answer_on_every_route(app, db, client, role
     ids = {"facility": facility.id, "bed": bed.id, "meal_point": meal_point.id, "town": town.id, "account": account.id,
            "application": application.id, "resident_bed": resident_bed.id,
            "case": factories.identity_case(resident).id}
+    ids["caregiver"], ids["certificate"] = factories.caregiver_with_certificate(facility)
     db.session.commit()  # a refused request rolls back: what the routes need must be committed first
     wrong = []
     checks = [(endpoint, method, url, allowed) for endpoint, (method, url, allowed) in ROUTES.items()]

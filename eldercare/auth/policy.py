@@ -74,6 +74,26 @@ def can_assess(user, facility_id: int | None) -> bool:
     return user.is_bureau or (facility_id is not None and can_manage_facility(user, facility_id))
 
 
+def can_view_caregiver(user, facility_ids: set[int]) -> bool:
+    """A caregiver's record: the bureau; the managers of any facility they work or worked for
+    (`facility_ids`), since a home keeps the history of those who left it."""
+    return user.is_bureau or bool(set(facility_ids) & managed_facility_ids(user))
+
+
+def can_manage_caregiver(user, current_facility_id: int | None) -> bool:
+    """Status, pay, training and certificates: the managers of the facility they work for now."""
+    return current_facility_id is not None and can_manage_facility(user, current_facility_id)
+
+
+def can_see_pay(user, facility_id: int) -> bool:
+    """A caregiver's pay: the bureau and the managers of the facility that pays it."""
+    return user.is_bureau or can_manage_facility(user, facility_id)
+
+
+def can_set_pay_bands(user) -> bool:
+    return user.role == Role.bureau_admin
+
+
 def visible_facilities_clause(user, facility_id_column):
     """A WHERE clause limiting a query to the facilities `user` may see."""
     if user.is_bureau:
@@ -129,6 +149,26 @@ def sees_stay(user, stay) -> bool:
 
 def manages_stay(user, stay) -> bool:
     return can_manage_facility(user, stay.bed.facility_id)
+
+
+def _current_facility_id(caregiver) -> int | None:
+    return next((e.facility_id for e in caregiver.employments if e.status != "left"), None)
+
+
+def sees_caregiver(user, caregiver) -> bool:
+    return can_view_caregiver(user, {e.facility_id for e in caregiver.employments})
+
+
+def manages_caregiver(user, caregiver) -> bool:
+    return can_manage_caregiver(user, _current_facility_id(caregiver))
+
+
+def sees_certificate(user, certificate) -> bool:
+    return sees_caregiver(user, certificate.caregiver)
+
+
+def manages_certificate(user, certificate) -> bool:
+    return manages_caregiver(user, certificate.caregiver)
 
 
 def owns_token(user, token) -> bool:

@@ -153,6 +153,8 @@ class Certificate(Base):
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    caregiver = relationship("Caregiver")
+
     def valid_on(self, day: date) -> bool:
         return not self.revoked and self.issued_on <= day and (self.expires_on is None or self.expires_on >= day)
 

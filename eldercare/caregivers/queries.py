@@ -141,14 +141,6 @@ def roster_choices(facility_id: int) -> list[dict]:
     return [{"id": r.id, "name": r.name, "post": r.post.value, "status": r.status.value} for r in rows]
 
 
-def facility_ids_of(caregiver_id: int) -> tuple[set[int], int | None]:
-    """Every facility the caregiver worked for, and the one they work for now (if any)."""
-    rows = db.session.execute(select(Employment.facility_id, Employment.status)
-                              .where(Employment.caregiver_id == caregiver_id)).all()
-    current = next((f for f, status in rows if status != EmploymentStatus.left), None)
-    return {f for f, _ in rows}, current
-
-
 def caregiver_record(caregiver: Caregiver, day: date) -> dict:
     """One caregiver's history: spells of work, pre-job training, sessions, certificates."""
     employments = [{
