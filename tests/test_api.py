@@ -305,3 +305,54 @@ def test_twenty_managers_post_one_bed_at_once_one_wins(app, db, facility):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Stay).where(Stay.bed_id == bed.id,
                                                                           Stay.end_on.is_(None))) == 1
+
+
+APPLICATION = {"name": "孙玉兰", "id_number": "11010519491231002X", "category": "dibao", "severe_disability": True,
+               "relation": "女儿", "contact_name": "孙丽", "contact_phone": "13900000017"}
+
+
+def test_an_application_from_draft_to_admission_through_the_api(app, db, client, facility, manager, family,
+                                                                bureau_staff):
+    bed = factories.bed(facility, care_type=CareType.nursing, open_to_public=True)
+    as_family, as_bureau, as_manager = (bearer(token_for(u)) for u in (family, bureau_staff, manager))
+    created = client.post("/api/v1/applications", json=APPLICATION, headers=as_family)
+    assert created.status_code == 201, created.json
+    application = created.json
+    assert application["status"] == "draft" and application["elder_id"] is None
+    assert application["id_number"] == "110105********002X" and application["birth_date"] == "1949-12-31"
+    assert "submit" in application["actions"]
+    url = f"/api/v1/applications/{application['id']}"
+    no_consent = client.post(f"{url}/submit", json={"consent": False}, headers=as_family)
+    assert no_consent.status_code == 422 and no_consent.content_type == PROBLEM
+    assert client.post(f"{url}/submit", json={"consent": True}, headers=as_family).json["status"] == "submitted"
+    # The family cannot review; the bureau cannot submit for the family.
+    assert client.post(f"{url}/approve", json={}, headers=as_family).status_code == 403
+    assert client.post(f"{url}/submit", json={"consent": True}, headers=as_bureau).status_code == 403
+    taken_up = client.post(f"{url}/start-review", json={}, headers=as_bureau).json
+    assert taken_up["status"] == "under_review" and taken_up["elder_id"] is not None
+    assert client.post(f"{url}/offer", json={"bed_id": bed.id}, headers=as_bureau).status_code == 409
+    assert client.post(f"{url}/approve", json={}, headers=as_bureau).json["status"] == "approved"
+    offered = client.post(f"{url}/offer", json={"bed_id": bed.id, "hours": 24}, headers=as_bureau).json
+    assert offered["status"] == "offered" and offered["offered_bed_id"] == bed.id
+    assert client.post(f"{url}/accept", json={}, headers=as_family).json["status"] == "accepted"
+    admitted = client.post(f"{url}/admit", json={"on": local_today().isoformat()}, headers=as_manager).json
+    assert admitted["status"] == "admitted" and admitted["stay_id"] is not None
+    assert [e["action"] for e in admitted["events"]] == ["submit", "start_review", "approve", "offer", "accept",
+                                                         "admit"]
+    listed = client.get("/api/v1/applications", headers=as_family).json["items"]
+    assert [a["id"] for a in listed] == [application["id"]]
+    assert client.get("/api/v1/applications?status=admitted", headers=as_bureau).json["items"][0]["id"] == \
+        application["id"]
+
+
+def test_a_family_sees_and_changes_only_its_own_applications(app, db, client, family):
+    other = factories.user("family2", Role.family)
+    theirs = factories.application(other)
+    mine = factories.application(family)
+    headers = bearer(token_for(family))
+    assert client.get(f"/api/v1/applications/{theirs.id}", headers=headers).status_code == 404
+    assert client.post(f"/api/v1/applications/{theirs.id}/withdraw", json={}, headers=headers).status_code == 404
+    assert client.put(f"/api/v1/applications/{theirs.id}", json=APPLICATION, headers=headers).status_code == 404
+    changed = client.put(f"/api/v1/applications/{mine.id}", json={**APPLICATION, "name": "改名"}, headers=headers)
+    assert changed.status_code == 200 and changed.json["elder_name"] == "改名"
+    assert [a["id"] for a in client.get("/api/v1/applications", headers=headers).json["items"]] == [mine.id]

@@ -11,6 +11,7 @@ import pytest
 from eldercare.auth.models import Role
 from eldercare.auth.tokens import ApiToken
 from eldercare.facilities.models import FacilityType, Stay
+from eldercare.placements.models import Status
 from tests import factories
 from tests.api_helpers import bearer, token_for
 
@@ -18,11 +19,14 @@ ROLES = ["anonymous", "bureau_admin", "bureau_staff", "manager", "other_manager"
 EVERYONE = set(ROLES) - {"anonymous"}
 STAFF = {"bureau_admin", "bureau_staff", "manager", "other_manager"}
 BUREAU = {"bureau_admin", "bureau_staff"}
+FAMILY = {"family"}  # the family who made the application in the URL
 MANAGER = {"manager"}  # 'manager' manages the facility in the URL; 'other_manager' gets 404 there
 HIDDEN_FROM_OTHER_MANAGER = {"other_manager"}
 PUBLIC = set(ROLES)
 
 TODAY = date.today().isoformat()
+APPLICATION = {"name": "孙玉兰", "id_number": "11010519491231002X", "relation": "女儿", "contact_name": "孙丽",
+               "contact_phone": "13900000017"}
 
 # endpoint -> (method, url, json body or None, roles allowed, roles answered 404)
 ROUTES = {
@@ -57,6 +61,26 @@ ROUTES = {
     "api.bed_care_type": ("POST", "/api/v1/beds/{bed}/care-type", {"care_type": "ordinary"}, MANAGER,
                           HIDDEN_FROM_OTHER_MANAGER),
     "api.bed_open": ("POST", "/api/v1/beds/{bed}/open", {"open_to_public": True}, MANAGER, HIDDEN_FROM_OTHER_MANAGER),
+    "api.list_applications": ("GET", "/api/v1/applications", None, FAMILY | BUREAU, set()),
+    "api.create_application": ("POST", "/api/v1/applications", APPLICATION, FAMILY, set()),
+    "api.get_application": ("GET", "/api/v1/applications/{application}", None, FAMILY | BUREAU | MANAGER,
+                            HIDDEN_FROM_OTHER_MANAGER),
+    "api.update_application": ("PUT", "/api/v1/applications/{application}", APPLICATION, FAMILY, set()),
+    "api.application_start_review": ("POST", "/api/v1/applications/{application}/start-review", {}, BUREAU, set()),
+    "api.application_approve": ("POST", "/api/v1/applications/{application}/approve", {}, BUREAU, set()),
+    "api.application_reject": ("POST", "/api/v1/applications/{application}/reject", {"reason": "不符合条件"}, BUREAU,
+                               set()),
+    "api.application_request_info": ("POST", "/api/v1/applications/{application}/request-info",
+                                     {"reason": "请补充材料"}, BUREAU, set()),
+    "api.application_offer": ("POST", "/api/v1/applications/{application}/offer", {"bed_id": "{bed}"}, BUREAU,
+                              set()),
+    "api.application_admit": ("POST", "/api/v1/applications/{application}/admit", {"on": TODAY},
+                              BUREAU | MANAGER, HIDDEN_FROM_OTHER_MANAGER),
+    "api.application_submit": ("POST", "/api/v1/applications/{application}/submit", {"consent": True}, FAMILY,
+                               set()),
+    "api.application_accept": ("POST", "/api/v1/applications/{application}/accept", {}, FAMILY, set()),
+    "api.application_decline": ("POST", "/api/v1/applications/{application}/decline", {}, FAMILY, set()),
+    "api.application_withdraw": ("POST", "/api/v1/applications/{application}/withdraw", {}, FAMILY, set()),
     # Last: it ends the manager's own tokens.
     "api.revoke_user_tokens": ("POST", "/api/v1/users/{manager_user}/tokens/revoke", {}, MANAGER | {"bureau_admin"},
                                set()),
@@ -97,11 +121,15 @@ def test_each_role_gets_the_expected_answer_on_every_api_route(app, db, client, 
              "bureau_staff": factories.user("bureau_staff", Role.bureau_staff),
              "other_manager": factories.user("other_manager", Role.facility_manager, facilities=[other]),
              "family": factories.user("family", Role.family)}
+    owner = users["family"] if role == "family" else factories.user("owner", Role.family)
+    application = factories.application(owner, offered_bed=factories.bed(facility, code="OFFER-1"),
+                                        status=Status.accepted)
     spare_token = token_for(manager)
     spare_token_id = db.session.query(ApiToken.id).scalar()
     headers = bearer(token_for(users[role])) if role != "anonymous" else {}
     ids = {"facility": facility.id, "bed": bed.id, "spare_bed": spare_bed.id, "stay": stay.id,
-           "elder": factories.elder().id, "spare_token": spare_token_id, "manager_user": manager.id}
+           "elder": factories.elder().id, "spare_token": spare_token_id, "manager_user": manager.id,
+           "application": application.id}
     assert spare_token
     wrong = []
     for method, url, body, allowed, hidden in ROUTES.values():

@@ -6,9 +6,10 @@ from datetime import UTC
 from marshmallow import Schema, ValidationError, fields, validate
 
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType
+from eldercare.placements.models import Action, Status
 from eldercare.residents.models import Category
 from eldercare.routing import MAX_ID
-from eldercare.validators import hidden_characters
+from eldercare.validators import MOBILE, hidden_characters
 
 
 class UtcDateTime(fields.DateTime):
@@ -223,3 +224,81 @@ class OpenBedsOut(Schema):
     open_nursing = fields.Integer(required=True)
     open_ordinary = fields.Integer(required=True)
     updated_at = UtcDateTime(allow_none=True, required=True)
+
+
+# Applications
+class ApplicationArgs(Schema):
+    status = choice(Status, load_default=None)
+
+
+class ApplicationIn(Schema):
+    name = Text(required=True, validate=validate.Length(1, 64))
+    id_number = Text(required=True, validate=validate.Length(1, 40))
+    category = choice(Category, load_default=Category.general.value)
+    severe_disability = fields.Boolean(load_default=False)
+    living_alone = fields.Boolean(load_default=False)
+    empty_nest = fields.Boolean(load_default=False)
+    relation = Text(required=True, validate=validate.Length(1, 32))
+    contact_name = Text(required=True, validate=validate.Length(1, 64))
+    contact_phone = Text(required=True, validate=validate.Regexp(MOBILE.regex, error="An 11-digit mobile number."))
+    preferred_town_ids = fields.List(record_id(), load_default=list, validate=validate.Length(max=50))
+    preferred_facility_ids = fields.List(record_id(), load_default=list, validate=validate.Length(max=50))
+    needs_nursing = fields.Boolean(load_default=False)
+    notes = Text(load_default="", validate=validate.Length(max=1000))
+
+
+class EventOut(Schema):
+    action = choice(Action, required=True)
+    from_status = choice(Status, required=True)
+    to_status = choice(Status, required=True)
+    reason = fields.String(required=True)
+    at = UtcDateTime(required=True)
+
+
+class ApplicationOut(Schema):
+    id = fields.Integer(required=True)
+    status = choice(Status, required=True)
+    elder_name = fields.String(required=True)
+    id_number = fields.String(required=True, metadata={"description": "masked: first 6 and last 4 characters"})
+    birth_date = fields.Date(required=True)
+    sex = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
+    elder_id = fields.Integer(allow_none=True, required=True,
+                              metadata={"description": "set when the bureau takes the application up"})
+    category = choice(Category, required=True)
+    severe_disability = fields.Boolean(required=True)
+    living_alone = fields.Boolean(required=True)
+    empty_nest = fields.Boolean(required=True)
+    needs_nursing = fields.Boolean(required=True)
+    ability_level = fields.String(allow_none=True, required=True)
+    preferred_town_ids = fields.List(fields.Integer(), required=True)
+    preferred_facility_ids = fields.List(fields.Integer(), required=True)
+    reason = fields.String(required=True, metadata={"description": "the latest rejection or request for information"})
+    submitted_at = UtcDateTime(allow_none=True, required=True)
+    approved_at = UtcDateTime(allow_none=True, required=True)
+    offered_bed_id = fields.Integer(allow_none=True, required=True)
+    offer_expires_at = UtcDateTime(allow_none=True, required=True)
+    stay_id = fields.Integer(allow_none=True, required=True)
+    actions = fields.List(choice(Action), required=True, metadata={"description": "what you may do now"})
+    events = fields.List(fields.Nested(EventOut), required=True)
+
+
+class ConsentIn(Schema):
+    consent = fields.Boolean(required=True, metadata={"description": "consent to processing the personal data"})
+
+
+class ApproveIn(Schema):
+    apply_declared = fields.Boolean(load_default=False,
+                                    metadata={"description": "also change the elder's record to what was declared"})
+
+
+class ReasonIn(Schema):
+    reason = Text(required=True, validate=validate.Length(1, 500), metadata={"description": "the family reads it"})
+
+
+class OfferIn(Schema):
+    bed_id = record_id(required=True)
+    hours = fields.Integer(load_default=None, strict=True, validate=validate.Range(1, 336))
+
+
+class AdmitApplicationIn(Schema):
+    on = fields.Date(required=True)

@@ -58,6 +58,12 @@ def can_change_application(user, application) -> bool:
     return user.role == Role.family and application.family_id == user.id
 
 
+def can_admit_application(user, application) -> bool:
+    """An accepted offer is admitted by the bureau or the managers of the offered bed's home."""
+    bed = application.offered_bed
+    return bed is not None and (user.is_bureau or can_manage_facility(user, bed.facility_id))
+
+
 def can_review_applications(user) -> bool:
     return user.is_bureau
 
