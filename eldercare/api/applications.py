@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from eldercare import form_actions
 from eldercare.api import pagination, schemas
 from eldercare.api.access import token_required
-from eldercare.api.blueprint import bp
+from eldercare.api.blueprint import N_, bp
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.extensions import db
@@ -60,7 +60,7 @@ def _draft_fields(body: dict) -> dict:
 @bp.arguments(schemas.ApplicationArgs, location="query")
 @bp.arguments(pagination.PageArgs, location="query")
 @bp.response(200, pagination.page_schema(schemas.ApplicationOut, "ApplicationPage"))
-@bp.doc(summary="Applications: a family's own; all of them for bureau roles")
+@bp.doc(summary=N_("Applications: a family's own; all of them for bureau roles"))
 def list_applications(filters, page):
     query = select(Application).options(selectinload(Application.events)).order_by(Application.id)
     if not policy.can_review_applications(current_user):
@@ -77,7 +77,7 @@ def list_applications(filters, page):
 @token_required(Role.family)
 @bp.arguments(schemas.ApplicationIn)
 @bp.response(201, schemas.ApplicationOut)
-@bp.doc(summary="A family starts an application (a draft)")
+@bp.doc(summary=N_("A family starts an application (a draft)"))
 def create_application(body):
     application, _status = form_actions.run_json(
         lambda: workflow.save_draft(current_user, None, **_draft_fields(body)))
@@ -87,7 +87,7 @@ def create_application(body):
 @bp.route("/applications/<int:application_id>", methods=["GET"])
 @token_required()
 @bp.response(200, schemas.ApplicationOut)
-@bp.doc(summary="One application with its history (the family's own; the bureau; the offered bed's managers)")
+@bp.doc(summary=N_("One application with its history (the family's own; the bureau; the offered bed's managers)"))
 def get_application(application_id):
     return _out(_application(application_id))
 
@@ -96,7 +96,7 @@ def get_application(application_id):
 @token_required(Role.family)
 @bp.arguments(schemas.ApplicationIn)
 @bp.response(200, schemas.ApplicationOut)
-@bp.doc(summary="Change a draft, or an application sent back for more information")
+@bp.doc(summary=N_("Change a draft, or an application sent back for more information"))
 def update_application(body, application_id):
     application = _application(application_id, policy.can_change_application)
     return _run(application, lambda: workflow.save_draft(current_user, application, **_draft_fields(body)))
@@ -123,24 +123,24 @@ def _bed(bed_id: int) -> Bed:
 
 FAMILY = (Role.family,)
 own = policy.can_change_application
-_transition("submit", "Send the application to the bureau (with consent)", schemas.ConsentIn, FAMILY,
+_transition("submit", N_("Send the application to the bureau (with consent)"), schemas.ConsentIn, FAMILY,
             lambda a, body: workflow.submit(current_user, a, consent=body["consent"]), own)
-_transition("withdraw", "The family withdraws the application", schemas.Empty, FAMILY,
+_transition("withdraw", N_("The family withdraws the application"), schemas.Empty, FAMILY,
             lambda a, _body: workflow.withdraw(current_user, a), own)
-_transition("accept", "The family accepts the offered bed", schemas.Empty, FAMILY,
+_transition("accept", N_("The family accepts the offered bed"), schemas.Empty, FAMILY,
             lambda a, _body: workflow.accept(current_user, a), own)
-_transition("decline", "The family declines the offer; the application keeps its place", schemas.Empty, FAMILY,
+_transition("decline", N_("The family declines the offer; the application keeps its place"), schemas.Empty, FAMILY,
             lambda a, _body: workflow.decline(current_user, a), own)
-_transition("start-review", "The bureau takes the application up (links the elder's record)", schemas.Empty,
+_transition("start-review", N_("The bureau takes the application up (links the elder's record)"), schemas.Empty,
             BUREAU_ROLES, lambda a, _body: workflow.start_review(current_user, a))
-_transition("approve", "Approve: the application joins the waitlist", schemas.ApproveIn, BUREAU_ROLES,
+_transition("approve", N_("Approve: the application joins the waitlist"), schemas.ApproveIn, BUREAU_ROLES,
             lambda a, body: workflow.approve(current_user, a, apply_declared=body["apply_declared"]))
-_transition("reject", "Reject, with the reason the family reads", schemas.ReasonIn, BUREAU_ROLES,
+_transition("reject", N_("Reject, with the reason the family reads"), schemas.ReasonIn, BUREAU_ROLES,
             lambda a, body: workflow.reject(current_user, a, body["reason"]))
-_transition("request-info", "Send back to the family for more information, with the reason", schemas.ReasonIn,
+_transition("request-info", N_("Send back to the family for more information, with the reason"), schemas.ReasonIn,
             BUREAU_ROLES, lambda a, body: workflow.request_info(current_user, a, body["reason"]))
-_transition("offer", "Offer a vacant bed; it is held for the application until the offer expires", schemas.OfferIn,
+_transition("offer", N_("Offer a vacant bed; it is held for the application until the offer expires"), schemas.OfferIn,
             BUREAU_ROLES, lambda a, body: workflow.offer(current_user, a, _bed(body["bed_id"]), hours=body["hours"]))
-_transition("admit", "Admit an accepted offer into its bed: the stay begins", schemas.AdmitApplicationIn,
+_transition("admit", N_("Admit an accepted offer into its bed: the stay begins"), schemas.AdmitApplicationIn,
             (Role.facility_manager, *BUREAU_ROLES), lambda a, body: workflow.admit(current_user, a, on=body["on"]),
             policy.can_admit_application)

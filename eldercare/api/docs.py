@@ -6,7 +6,7 @@ machines, the page reads in the visitor's language."""
 from flask import render_template
 from flask_smorest import current_api
 
-from eldercare.api.blueprint import bp
+from eldercare.api.blueprint import N_, bp
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -36,7 +36,7 @@ def _resolve(spec: dict, schema: dict | None) -> dict | None:
 
 
 @bp.route("/docs", methods=["GET"])
-@bp.doc(security=[], summary="This API's documentation as a page", responses={"200": {"description": "HTML",
+@bp.doc(security=[], summary=N_("This API's documentation as a page"), responses={"200": {"description": "HTML",
                                                                                   "content": {"text/html": {}}}})
 def docs():
     spec = current_api.spec.to_dict()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from eldercare import form_actions
 from eldercare.api import schemas
 from eldercare.api.access import token_required
-from eldercare.api.blueprint import bp
+from eldercare.api.blueprint import N_, bp
 from eldercare.api.problems import problem
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
@@ -34,7 +34,7 @@ def _staying_at(elder: Elder) -> int | None:
 @token_required(Role.facility_manager, *BUREAU_ROLES)
 @bp.arguments(schemas.ElderIn)
 @bp.response(201, schemas.ElderOut)
-@bp.doc(summary="Register an elder; 409 when the ID number is registered already (with its id if you may see it)")
+@bp.doc(summary=N_("Register an elder; 409 when the ID number is registered already (with its id if you may see it)"))
 def register_elder(body):
     try:
         parsed = parse_id_number(body["id_number"])

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from eldercare.api import pagination, schemas
 from eldercare.api.access import token_required
-from eldercare.api.blueprint import bp
+from eldercare.api.blueprint import N_, bp
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.dashboard.services import care_ratio
@@ -29,7 +29,7 @@ def _beds_by_kind() -> dict[int, Counter]:
 @bp.arguments(schemas.FacilityArgs, location="query")
 @bp.arguments(pagination.PageArgs, location="query")
 @bp.response(200, pagination.page_schema(schemas.FacilityOut, "FacilityPage"))
-@bp.doc(summary="Facilities you may see (a manager: their own; bureau roles: all), by town and type")
+@bp.doc(summary=N_("Facilities you may see (a manager: their own; bureau roles: all), by town and type"))
 def list_facilities(filters, page):
     summaries = queries.facility_summaries(lambda column: policy.visible_facilities_clause(current_user, column))
     ratios = {f["id"]: f for f in care_ratio(local_today().year)["facilities"]}
@@ -53,7 +53,7 @@ def list_facilities(filters, page):
 @token_required(*STAFF)
 @bp.arguments(pagination.PageArgs, location="query")
 @bp.response(200, pagination.page_schema(schemas.BedOut, "BedPage"))
-@bp.doc(summary="A facility's beds with their state")
+@bp.doc(summary=N_("A facility's beds with their state"))
 def list_beds(page, facility_id):
     facility = policy.fetch(Facility, facility_id, policy.sees_facility)
     board = queries.board(facility.id, with_residents=False)

@@ -5,7 +5,7 @@ from flask_smorest import abort
 
 from eldercare.api import pagination, schemas
 from eldercare.api.access import token_required
-from eldercare.api.blueprint import bp
+from eldercare.api.blueprint import N_, bp
 from eldercare.auth.models import BUREAU_ROLES
 from eldercare.dashboard import services as figures
 from eldercare.extensions import db
@@ -32,7 +32,7 @@ def _scope(args) -> dict:
 @token_required(*BUREAU_ROLES)
 @bp.arguments(schemas.ScopeArgs, location="query")
 @bp.response(200, schemas.CareRatioOut)
-@bp.doc(summary="Nursing-type share of institution beds against the year's target (city, town or facility)")
+@bp.doc(summary=N_("Nursing-type share of institution beds against the year's target (city, town or facility)"))
 def care_ratio(args):
     scope = _scope(args)
     year = args["year"] or local_today().year
@@ -54,7 +54,7 @@ def care_ratio(args):
 @token_required(*BUREAU_ROLES)
 @bp.arguments(schemas.ScopeArgs, location="query")
 @bp.response(200, schemas.OccupancyOut)
-@bp.doc(summary="Institution beds by state and the vacancy rate (city, town or facility)")
+@bp.doc(summary=N_("Institution beds by state and the vacancy rate (city, town or facility)"))
 def occupancy(args):
     scope = _scope(args)
     data = figures.occupancy()
@@ -72,7 +72,7 @@ def occupancy(args):
 @bp.route("/open-beds", methods=["GET"])
 @bp.arguments(pagination.PageArgs, location="query")
 @bp.response(200, pagination.page_schema(schemas.OpenBedsOut, "OpenBedsPage"))
-@bp.doc(security=[], summary="Public: homes with open beds, by care type; no token, nothing personal")
+@bp.doc(security=[], summary=N_("Public: homes with open beds, by care type; no token, nothing personal"))
 def open_beds(page):
     open_counts = reserve.open_beds_by_care_type()
     changes = queries.counts_by_facility()

@@ -9,7 +9,7 @@ from flask_smorest import abort
 from eldercare import form_actions
 from eldercare.api import schemas
 from eldercare.api.access import token_required
-from eldercare.api.blueprint import bp
+from eldercare.api.blueprint import N_, bp
 from eldercare.auth import policy
 from eldercare.auth.models import Role
 from eldercare.extensions import db
@@ -45,7 +45,7 @@ def _bed_out(bed: Bed) -> dict:
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.StayIn)
 @bp.response(201, schemas.StayOut)
-@bp.doc(summary="Admit an elder to a vacant bed (409 when the bed is taken or the elder already has a bed)")
+@bp.doc(summary=N_("Admit an elder to a vacant bed (409 when the bed is taken or the elder already has a bed)"))
 def admit(body):
     bed = _bed(body["bed_id"])
     elder = _referenced(Elder, body["elder_id"], "elder_id")
@@ -56,7 +56,7 @@ def admit(body):
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.DischargeIn)
 @bp.response(200, schemas.StayOut)
-@bp.doc(summary="Discharge: the stay ends and the bed needs cleaning")
+@bp.doc(summary=N_("Discharge: the stay ends and the bed needs cleaning"))
 def discharge(body, stay_id):
     stay = _stay(stay_id)
     return form_actions.run_json(
@@ -67,7 +67,7 @@ def discharge(body, stay_id):
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.TransferIn)
 @bp.response(200, schemas.StayOut)
-@bp.doc(summary="Move the elder to another vacant bed of the same facility; answers the new stay")
+@bp.doc(summary=N_("Move the elder to another vacant bed of the same facility; answers the new stay"))
 def transfer(body, stay_id):
     stay = _stay(stay_id)
     to_bed = _referenced(Bed, body["to_bed_id"], "to_bed_id", policy.manages_facility_record)
@@ -78,7 +78,7 @@ def transfer(body, stay_id):
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.AwayIn)
 @bp.response(200, schemas.StayOut)
-@bp.doc(summary="The resident is on leave or in hospital; the bed stays theirs")
+@bp.doc(summary=N_("The resident is on leave or in hospital; the bed stays theirs"))
 def away(body, stay_id):
     stay = _stay(stay_id)
     return form_actions.run_json(lambda: services.set_away(current_user, stay, Away(body["away"])))
@@ -88,7 +88,7 @@ def away(body, stay_id):
 @token_required(Role.facility_manager)
 @bp.arguments(schemas.Empty)
 @bp.response(200, schemas.StayOut)
-@bp.doc(summary="The resident is back in the bed")
+@bp.doc(summary=N_("The resident is back in the bed"))
 def back(_body, stay_id):
     stay = _stay(stay_id)
     return form_actions.run_json(lambda: services.set_away(current_user, stay, None))
@@ -107,18 +107,18 @@ def _bed_action(name: str, summary: str, schema, act):
     bp.route(f"/beds/<int:bed_id>/{name}", methods=["POST"])(token_required(Role.facility_manager)(view))
 
 
-_bed_action("hold", "Hold a vacant bed for some hours", schemas.HoldIn,
+_bed_action("hold", N_("Hold a vacant bed for some hours"), schemas.HoldIn,
             lambda bed, body: services.place_hold(current_user, bed, until=utcnow() + timedelta(hours=body["hours"]),
                                                   note=body["note"]))
-_bed_action("release", "Release the hold on a bed", schemas.Empty,
+_bed_action("release", N_("Release the hold on a bed"), schemas.Empty,
             lambda bed, _body: services.release_hold(current_user, bed))
-_bed_action("clean", "Mark a bed cleaned: it becomes vacant", schemas.Empty,
+_bed_action("clean", N_("Mark a bed cleaned: it becomes vacant"), schemas.Empty,
             lambda bed, _body: services.mark_cleaned(current_user, bed))
-_bed_action("out-of-service", "Take a free bed out of service", schemas.Empty,
+_bed_action("out-of-service", N_("Take a free bed out of service"), schemas.Empty,
             lambda bed, _body: services.take_out_of_service(current_user, bed))
-_bed_action("return-to-service", "Put a bed back in service", schemas.Empty,
+_bed_action("return-to-service", N_("Put a bed back in service"), schemas.Empty,
             lambda bed, _body: services.return_to_service(current_user, bed))
-_bed_action("care-type", "Change a bed's care type (nursing or ordinary) from today", schemas.CareTypeIn,
+_bed_action("care-type", N_("Change a bed's care type (nursing or ordinary) from today"), schemas.CareTypeIn,
             lambda bed, body: services.change_care_type(current_user, bed, CareType(body["care_type"])))
-_bed_action("open", "Open a bed to the public, or close it", schemas.OpenIn,
+_bed_action("open", N_("Open a bed to the public, or close it"), schemas.OpenIn,
             lambda bed, body: services.set_open_to_public(current_user, bed, body["open_to_public"]))

@@ -7,7 +7,7 @@ from flask_smorest import abort
 from eldercare import form_actions
 from eldercare.api import schemas
 from eldercare.api.access import token_required
-from eldercare.api.blueprint import bp
+from eldercare.api.blueprint import N_, bp
 from eldercare.auth import policy, tokens
 from eldercare.auth.models import User
 from eldercare.auth.services import authenticate
@@ -25,7 +25,7 @@ def _token_key():
                deduct_when=lambda response: response.status_code == 401)
 @bp.arguments(schemas.TokenRequest)
 @bp.response(201, schemas.NewToken)
-@bp.doc(security=[], summary="Get a bearer token for a user name and password")
+@bp.doc(security=[], summary=N_("Get a bearer token for a user name and password"))
 def create_token(body):
     """Failed attempts count against the same limit as the login form (per address and user name)."""
     user = authenticate(body["username"], body["password"])
@@ -43,7 +43,7 @@ def create_token(body):
 @token_required()
 @bp.arguments(schemas.TokenListArgs, location="query")
 @bp.response(200, schemas.TokenInfo(many=True))
-@bp.doc(summary="Your tokens (a bureau administrator: any user's, with user_id)")
+@bp.doc(summary=N_("Your tokens (a bureau administrator: any user's, with user_id)"))
 def list_tokens(args):
     user_id = args["user_id"] or current_user.id
     if user_id != current_user.id:
@@ -54,7 +54,7 @@ def list_tokens(args):
 @bp.route("/tokens/<int:token_id>", methods=["DELETE"])
 @token_required()
 @bp.response(200, schemas.TokenInfo)
-@bp.doc(summary="Revoke one of your tokens")
+@bp.doc(summary=N_("Revoke one of your tokens"))
 def revoke_token(token_id):
     token = policy.fetch(tokens.ApiToken, token_id, policy.owns_token)
     return form_actions.run_json(lambda: tokens.revoke(current_user, token))
@@ -64,7 +64,7 @@ def revoke_token(token_id):
 @token_required()
 @bp.arguments(schemas.Empty)
 @bp.response(200, schemas.RevokedCount)
-@bp.doc(summary="Revoke every token of a user (yourself, or anyone for a bureau administrator)")
+@bp.doc(summary=N_("Revoke every token of a user (yourself, or anyone for a bureau administrator)"))
 def revoke_user_tokens(_body, user_id):
     if user_id != current_user.id:
         policy.require(policy.can_manage_users(current_user))
