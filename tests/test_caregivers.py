@@ -305,3 +305,17 @@ def test_certificates_cannot_be_valid_before_issue(db, manager, facility):
         services.add_certificate(manager, person, number="Z", level=5, issued_on=local_today(), issuer="人社局",
                                  expires_on=local_today() - timedelta(days=1))
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_the_dashboard_shows_the_caregiver_figures(city, client, bureau_staff):
+    from tests.conftest import login
+
+    login(client, bureau_staff)
+    page = client.get("/dashboard").get_data(as_text=True)
+    section = page[page.index('data-testid="caregivers"'):]
+    assert 'data-testid="coverage">80.0%' in section  # 4 of 5 caregivers at work in the city
+    assert 'data-testid="beds-at-risk">14<' in section
+    assert "一号院" in section  # the home short of caregivers is listed
+    headline = page[page.index('data-testid="beds-at-risk-headline"'):][:120]
+    assert " 14 " in headline
+    assert "<svg" in section

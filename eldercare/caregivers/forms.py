@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from eldercare import labels
 from eldercare.auth.forms import MOBILE
 from eldercare.caregivers.models import LEVELS, NO_CERTIFICATE, EmploymentStatus, Post
+from eldercare.validators import Finite
 
 PAY = [InputRequired(), NumberRange(0, 1_000_000)]
 
@@ -52,7 +53,7 @@ class StatusForm(FlaskForm):
 
 class PreJobForm(FlaskForm):
     trained_on = DateField(_l("Training date"), validators=[DataRequired()])
-    hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(), NumberRange(0.1, 500)],
+    hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(), Finite(), NumberRange(0.1, 500)],
                          render_kw={"inputmode": "decimal", "step": "0.5"})
     provider = StringField(_l("Provider"), validators=[DataRequired(), Length(max=128)])
     passed = BooleanField(_l("Passed"), default=True)
@@ -67,9 +68,13 @@ class CertificateForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
+    kind = SelectField(_l("Kind of training"), default="in_service", choices=[
+        SelectChoice("in_service", _l("in-service training (hours count towards the year's minimum)")),
+        SelectChoice("pre_job", _l("pre-job training: every caregiver ticked passed")),
+    ])
     course = StringField(_l("Course"), validators=[DataRequired(), Length(max=128)])
     held_on = DateField(_l("Date"), validators=[DataRequired()])
-    hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(), NumberRange(0.1, 100)],
+    hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(), Finite(), NumberRange(0.1, 100)],
                          render_kw={"inputmode": "decimal", "step": "0.5"})
     provider = StringField(_l("Provider"), validators=[DataRequired(), Length(max=128)])
     caregiver_ids = SelectMultipleField(_l("Who attended"), coerce=int,

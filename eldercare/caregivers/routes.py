@@ -6,6 +6,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from eldercare import form_actions, spreadsheets
 from eldercare.auth import policy
@@ -203,20 +204,26 @@ def training(facility_id):
     can_manage = policy.can_manage_facility(current_user, facility.id)
     people = queries.roster_choices(facility.id)
     form = SessionForm()
-    form.caregiver_ids.choices = [(p["id"], p["name"]) for p in people]
+    form.caregiver_ids.choices = [SelectChoice(p["id"], p["name"]) for p in people]
     if request.method == "POST":
         policy.require(can_manage)
         if form.validate_on_submit():
             try:
-                session = services.record_training_session(
-                    current_user, facility, course=form.course.data, held_on=form.held_on.data,
-                    hours=form.hours.data, provider=form.provider.data, caregiver_ids=form.caregiver_ids.data)
+                if form.kind.data == "pre_job":
+                    # A pre-job course's name goes with its provider: the record keeps both.
+                    services.record_pre_job_course(
+                        current_user, facility, trained_on=form.held_on.data, hours=form.hours.data,
+                        provider=f"{form.provider.data} · {form.course.data}", caregiver_ids=form.caregiver_ids.data)
+                else:
+                    services.record_training_session(
+                        current_user, facility, course=form.course.data, held_on=form.held_on.data,
+                        hours=form.hours.data, provider=form.provider.data, caregiver_ids=form.caregiver_ids.data)
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 form.form_errors.append(str(error))
             else:
-                flash(_l("Session recorded for %(n)s caregivers.", n=len(session.attendees)), "success")
+                flash(_l("Session recorded for %(n)s caregivers.", n=len(form.caregiver_ids.data)), "success")
                 return redirect(url_for("caregivers.roster", facility_id=facility.id))
     else:
         form.held_on.data = local_today()

@@ -211,19 +211,32 @@ def record_pre_job_training(actor, caregiver: Caregiver, *, trained_on: date, ho
     return training
 
 
-def record_training_session(actor, facility, *, course: str, held_on: date, hours, provider: str,
-                            caregiver_ids) -> TrainingSession:
-    """One in-service session with everyone who attended; each must be on this facility's roster."""
+def _attendees(facility, caregiver_ids) -> list[Caregiver]:
+    """The ticked caregivers, each of whom must be on this facility's roster now."""
     ids = sorted(set(caregiver_ids or ()))
     if not ids:
         raise InvalidInput(_l("Please tick at least one caregiver who attended."))
-    _require_not_future(held_on, _l("session date"))
     on_roster = set(db.session.scalars(select(Employment.caregiver_id).where(
         Employment.facility_id == facility.id, Employment.status != EmploymentStatus.left,
         Employment.caregiver_id.in_(ids))))
     if on_roster != set(ids):
         raise NotOnRoster(_l("Only caregivers on this facility's roster can be recorded as attending."))
-    caregivers = list(db.session.scalars(select(Caregiver).where(Caregiver.id.in_(ids))))
+    return list(db.session.scalars(select(Caregiver).where(Caregiver.id.in_(ids)).order_by(Caregiver.id)))
+
+
+def record_pre_job_course(actor, facility, *, trained_on: date, hours, provider: str,
+                          caregiver_ids) -> list[PreJobTraining]:
+    """A pre-job course that the ticked caregivers of this facility attended and passed."""
+    return [record_pre_job_training(actor, caregiver, trained_on=trained_on, hours=hours, provider=provider,
+                                    passed=True) for caregiver in _attendees(facility, caregiver_ids)]
+
+
+def record_training_session(actor, facility, *, course: str, held_on: date, hours, provider: str,
+                            caregiver_ids) -> TrainingSession:
+    """One in-service session with everyone who attended; each must be on this facility's roster."""
+    caregivers = _attendees(facility, caregiver_ids)
+    ids = [c.id for c in caregivers]
+    _require_not_future(held_on, _l("session date"))
     session = TrainingSession(
         facility_id=facility.id, course=_require_text(course, _l("Please name the course."), 128), held_on=held_on,
         hours=_hours(hours, MAX_SESSION_HOURS),

@@ -10,6 +10,7 @@ from pygal.style import Style
 
 from eldercare import labels
 from eldercare.cache import cached
+from eldercare.caregivers import queries as caregiver_queries
 from eldercare.dashboard import services
 
 STYLE = Style(
@@ -104,3 +105,25 @@ def town_ratio_chart(year: int, locale: str) -> str:
 @cached
 def occupancy_chart(locale: str) -> str:
     return occupancy_by_type(services.occupancy(), labels.FACILITY_TYPE)
+
+
+def caregiver_coverage(figures: dict) -> str:
+    """Each town's pre-job training coverage of caregivers, with the 100% target as the red line."""
+    towns = [t for t in figures["towns"] if t["caregivers"]]
+    chart = pygal.Bar(
+        js=[], style=STYLE, width=900, height=380, show_legend=False, print_values=True,
+        value_formatter=_percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1),
+        y_labels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], y_labels_major=[1.0], show_minor_y_labels=True,
+        print_values_position="top", truncate_label=-1,
+        title=_("Caregivers' pre-job training coverage by town; red line: target 100%"),
+    )
+    chart.x_labels = [t["name"] for t in towns]
+    chart.add(_("pre-job training coverage"), [
+        {"value": t["coverage"], "color": "#2b8a3e" if t["uncovered"] == 0 else "#c2255c"} for t in towns
+    ])
+    return _render(chart)
+
+
+@cached
+def caregiver_coverage_chart(day, locale: str) -> str:
+    return caregiver_coverage(caregiver_queries.figures(day))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from eldercare import form_actions
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
+from eldercare.caregivers import queries as caregiver_queries
 from eldercare.dashboard import charts, services, snapshots
 from eldercare.dashboard.forms import TargetForm
 from eldercare.extensions import db
@@ -39,6 +40,8 @@ def index():
         freshness=services.freshness(), community=services.community(), waitlist=waitlist_figures(),
         town_chart=charts.town_ratio_chart(year, str(get_locale())),
         occupancy_chart=charts.occupancy_chart(str(get_locale())),
+        caregivers=caregiver_queries.figures(local_today()),
+        caregiver_chart=charts.caregiver_coverage_chart(local_today(), str(get_locale())),
         target_form=TargetForm(year=year, percent=ratio["target"] * 100),
     )
 
