@@ -9,6 +9,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
+from eldercare.caregivers import services as caregiver_services
 from eldercare.dashboard import snapshots
 from eldercare.extensions import db
 from eldercare.placements import workflow
@@ -28,9 +29,18 @@ def expire_offers():
     return expired
 
 
+def caregiver_reminders():
+    """Caregivers working without pre-job training, behind their in-service hours late in the
+    year, or with a certificate about to expire: each reminder raised once, their managers told."""
+    raised = caregiver_services.raise_reminders()
+    db.session.commit()
+    return raised
+
+
 JOBS = [
     # (function, trigger)
     (daily_snapshot, CronTrigger(hour=23, minute=50)),
+    (caregiver_reminders, CronTrigger(hour=7, minute=30)),
     (expire_offers, IntervalTrigger(minutes=5)),
 ]
 

@@ -319,3 +319,13 @@ def test_the_dashboard_shows_the_caregiver_figures(city, client, bureau_staff):
     headline = page[page.index('data-testid="beds-at-risk-headline"'):][:120]
     assert " 14 " in headline
     assert "<svg" in section
+
+
+def test_the_scheduled_job_raises_reminders_once(city, db):
+    from eldercare import jobs
+
+    assert any(job is jobs.caregiver_reminders for job, _trigger in jobs.JOBS)
+    first = jobs.caregiver_reminders()
+    assert first >= 1  # c3 works without passed pre-job training, whatever the day
+    assert jobs.caregiver_reminders() == 0
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == first

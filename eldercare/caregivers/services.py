@@ -341,11 +341,11 @@ def reveal_id_number(actor, caregiver: Caregiver) -> str:
     return caregiver.id_number
 
 
-def raise_reminders(day: date) -> int:
-    """Raise each reminder due on `day` once (the unique key makes a second run, or a second
+def raise_reminders(day: date | None = None) -> int:
+    """Raise each reminder due on `day` (default: today) once (the unique key makes a second run, or a second
     scheduler, add nothing), tell the facility's managers about the new ones (bell and outbox),
     and close open reminders whose cause no longer holds. Returns how many were new."""
-    due = queries.reminder_candidates(day, EXPIRY_WINDOW_DAYS)
+    due = queries.reminder_candidates(day or local_today(), EXPIRY_WINDOW_DAYS)
     now = utcnow()
     new = insert_ignoring_duplicates(
         db.session, Reminder,
