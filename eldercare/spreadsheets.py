@@ -170,7 +170,10 @@ def as_date(text: str) -> date:
 
 
 def as_number(text: str) -> Decimal:
-    """A plain decimal number; commas between thousands are accepted, formulas are not."""
+    """A plain, unsigned decimal number; commas between thousands are accepted. A cell starting
+    like a formula (= + - @) is text, never a number."""
+    if text.strip().startswith(FORMULA_START):
+        raise InvalidInput(_l("%(text)s is not a number.", text=text))
     try:
         value = Decimal(text.replace(",", "").replace("，", "").strip())
     except InvalidOperation:
