@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from eldercare.facilities.assignments import bp as assignments_bp
     from eldercare.facilities.routes import bp as facilities_bp
     from eldercare.placements.routes import bp as placements_bp
+    from eldercare.reports.routes import bp as reports_bp
     from eldercare.residents.routes import bp as residents_bp
 
     app.register_blueprint(auth_bp)
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assignments_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(placements_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(residents_bp)
     app.register_blueprint(caregivers_bp)
 

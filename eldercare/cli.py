@@ -125,6 +125,9 @@ def scheduler():
 
 
 def register(app) -> None:
+    from eldercare.reports.cli import report
+
+    app.cli.add_command(report)
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
     app.cli.add_command(snapshots_group)

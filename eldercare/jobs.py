@@ -13,6 +13,8 @@ from eldercare.caregivers import services as caregiver_services
 from eldercare.dashboard import snapshots
 from eldercare.extensions import db
 from eldercare.placements import workflow
+from eldercare.reports import making
+from eldercare.timekeeping import local_today
 
 
 def daily_snapshot():
@@ -37,8 +39,14 @@ def caregiver_reminders():
     return raised
 
 
+def monthly_reports():
+    """On the 1st: last month's occupancy reports for the city and every town, once per period."""
+    return making.schedule_monthly(local_today())
+
+
 JOBS = [
     # (function, trigger)
+    (monthly_reports, CronTrigger(day=1, hour=2, minute=0)),
     (daily_snapshot, CronTrigger(hour=23, minute=50)),
     (caregiver_reminders, CronTrigger(hour=7, minute=30)),
     (expire_offers, IntervalTrigger(minutes=5)),

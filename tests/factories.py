@@ -10,6 +10,7 @@ from eldercare.extensions import db
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Ownership, Room, Town, TownKind
 from eldercare.identity import check_character
 from eldercare.placements.models import Application, Status
+from eldercare.reports.models import Report, ReportJob, ReportKind, Source
 from eldercare.residents.models import CaseSource, Category, Elder, IdentityCase, Sex
 
 PASSWORD = "correct horse battery"
@@ -113,3 +114,17 @@ def caregiver_with_certificate(facility) -> tuple[int, int]:
     db.session.add(certificate)
     db.session.commit()
     return person.id, certificate.id
+
+
+def report_and_job(facility):
+    """An archived facility report whose file is not on disk (so it shows as damaged) and its job."""
+    report = Report(kind=ReportKind.occupancy, scope=f"facility-{facility.id}", facility_id=facility.id,
+                    town_id=facility.town_id, period="2026-10", language="zh", version=1, source=Source.web,
+                    path="2026-10/missing.pdf", size=1, sha256="0" * 64, pages=1)
+    db.session.add(report)
+    db.session.flush()
+    job = ReportJob(kind=ReportKind.occupancy, scope=report.scope, facility_id=facility.id, town_id=facility.town_id,
+                    period="2026-10", language="zh", report_id=report.id)
+    db.session.add(job)
+    db.session.commit()
+    return report.id, job.id

@@ -96,6 +96,12 @@ ROUTES = {
     "caregivers.export_roster": ("GET", "/facilities/{facility}/caregivers/export.xlsx", STAFF),
     "caregivers.pay_bands": ("GET", "/caregivers/pay-bands", BUREAU),
 }
+ROUTES.update({
+    "reports.index": ("GET", "/reports", BUREAU | {"manager", "other_manager"}),
+    "reports.order": ("POST", "/reports/order", BUREAU | {"manager", "other_manager"}),  # then each scope's check
+    "reports.job": ("GET", "/reports/jobs/{report_job}", BUREAU | MANAGER),
+    "reports.download": ("GET", "/reports/{report}/file", BUREAU | MANAGER),
+})
 # Routes whose POST side needs its own check (GET checked above).
 POSTS = {
     "facilities.admit": ("/facilities/{facility}/admit", MANAGER),
@@ -160,6 +166,7 @@ def test_each_role_gets_the_expected_answer_on_every_route(app, db, client, role
            "application": application.id, "resident_bed": resident_bed.id,
            "case": factories.identity_case(resident).id}
     ids["caregiver"], ids["certificate"] = factories.caregiver_with_certificate(facility)
+    ids["report"], ids["report_job"] = factories.report_and_job(facility)
     db.session.commit()  # a refused request rolls back: what the routes need must be committed first
     wrong = []
     checks = [(endpoint, method, url, allowed) for endpoint, (method, url, allowed) in ROUTES.items()]

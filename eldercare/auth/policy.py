@@ -100,6 +100,17 @@ def can_set_pay_bands(user) -> bool:
     return user.role == Role.bureau_admin
 
 
+def can_order_report(user, scope) -> bool:
+    """Bureau roles order reports on any scope; a manager, on the facilities they manage."""
+    return user.is_bureau or (scope.level == "facility" and scope.id in managed_facility_ids(user))
+
+
+def sees_report(user, report) -> bool:
+    """An archived report or a report job: the bureau's are all of them, a manager's are their
+    facilities' reports; families see none."""
+    return user.is_bureau or (report.facility_id is not None and report.facility_id in managed_facility_ids(user))
+
+
 def visible_facilities_clause(user, facility_id_column):
     """A WHERE clause limiting a query to the facilities `user` may see."""
     if user.is_bureau:

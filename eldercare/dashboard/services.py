@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from eldercare import audit
 from eldercare.cache import cached
+from eldercare.dashboard import snapshots
 from eldercare.dashboard.models import DEFAULT_TARGET, CareTarget
 from eldercare.errors import InvalidInput
 from eldercare.extensions import db
@@ -78,9 +79,14 @@ def ratio_figures(nursing: int, total: int, out_of_service: int, target: Decimal
     }
 
 
-def _ratio_counts() -> dict[int, list[int]]:
-    """Per facility: [nursing, all, out of service] institution beds."""
+def _ratio_counts(as_of: date | None = None) -> dict[int, list[int]]:
+    """Per facility: [nursing, all, out of service] institution beds; on a past day `as_of`,
+    [nursing, all, 0] from the bed register (which beds were out of service then is not kept)."""
     per_facility: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    if as_of is not None and as_of != local_today():
+        for facility_id, (total, nursing) in queries.institution_beds_on(as_of).items():
+            per_facility[facility_id] = [nursing, total, 0]
+        return per_facility
     for row in queries.bed_tallies():
         if row.kind != BedKind.institution:
             continue
@@ -92,10 +98,11 @@ def _ratio_counts() -> dict[int, list[int]]:
 
 
 @cached
-def care_ratio(year: int) -> dict:
-    """The nursing-type share of institution beds for the city, each town and each facility."""
+def care_ratio(year: int, as_of: date | None = None) -> dict:
+    """The nursing-type share of institution beds for the city, each town and each facility,
+    now or on the day `as_of` (from the bed register)."""
     target = target_for(year)
-    per_facility = _ratio_counts()  # only institution facilities' beds are read below
+    per_facility = _ratio_counts(as_of)  # only institution facilities' beds are read below
     towns = db.session.execute(select(Town.id, Town.name).order_by(Town.code)).all()
     per_town: dict[int, list[int]] = {t.id: [0, 0, 0] for t in towns}
     facilities = []
@@ -227,6 +234,65 @@ def occupancy() -> dict:
         "tekun_reserve": sum(r.reserve for r in public_reserves),
         "surplus_open_beds": sum(r.open_beds for r in public_reserves),
     }
+
+
+@cached
+def occupancy_on(day: date) -> dict:
+    """Occupancy on any day, as a report states it "as of" that day: the institution beds on the
+    register and those occupied by stays that day, for the city, by facility type, town and
+    facility, with tekun residents. How free beds were split (vacant, on hold, cleaning, out of
+    service), the reserve and the beds open to the public are known only live (`occupancy()`)."""
+    facilities = {f.id: f for f in queries.facility_directory()}
+    groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    tekun = 0
+    for row in snapshots.rows_for(day):
+        f = facilities[row["facility_id"]]
+        if f.type not in INSTITUTION_TYPES:
+            continue
+        tekun += row["residents_by_category"].get("tekun", 0)
+        public = "public_homes" if f.type == FacilityType.public_home else "other_homes"
+        for key in (("city",), ("by_type", f.type.value), ("by_town", f.town), ("by_facility", f.id), (public,)):
+            groups[key][0] += row["beds"]
+            groups[key][1] += row["occupied"]
+
+    def figures(key):
+        total, occupied = groups.get(key, (0, 0))
+        return {"total": total, "occupied_all": occupied, "free": total - occupied,
+                "rate": occupied / total if total else None}
+
+    return {
+        "day": day, "city": figures(("city",)),
+        "by_type": {t.value: figures(("by_type", t.value)) for t in FacilityType if t in INSTITUTION_TYPES},
+        "by_town": {k[1]: figures(k) for k in sorted(groups) if k[0] == "by_town"},
+        "by_facility": {k[1]: figures(k) for k in groups if k[0] == "by_facility"},
+        "public_homes": figures(("public_homes",)), "other_homes": figures(("other_homes",)),
+        "tekun_in_care": tekun,
+    }
+
+
+@cached
+def average_occupancy(start: date, end: date) -> dict:
+    """Average daily occupancy of institution beds over the days start..end (inclusive), from
+    the stays and the bed register day by day, for the city, each town, facility type and
+    facility: occupied bed-days, bed-days and their quotient."""
+    days = (end - start).days + 1
+    groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    facilities = {f.id: f for f in queries.facility_directory()}
+    for facility_id, entry in queries.institution_bed_days(start, end).items():
+        f = facilities[facility_id]
+        for key in (("city",), ("by_type", f.type.value), ("by_town", f.town), ("by_facility", f.id)):
+            groups[key][0] += entry["occupied_days"]
+            groups[key][1] += entry["bed_days"]
+
+    def figures(key):
+        occupied_days, bed_days = groups.get(key, (0, 0))
+        return {"occupied_days": occupied_days, "bed_days": bed_days, "average_occupied": occupied_days / days,
+                "average_beds": bed_days / days, "rate": occupied_days / bed_days if bed_days else None}
+
+    return {"start": start, "end": end, "days": days, "city": figures(("city",)),
+            "by_type": {t.value: figures(("by_type", t.value)) for t in FacilityType if t in INSTITUTION_TYPES},
+            "by_town": {k[1]: figures(k) for k in groups if k[0] == "by_town"},
+            "by_facility": {k[1]: figures(k) for k in groups if k[0] == "by_facility"}}
 
 
 def freshness(stale_after_days: int | None = None) -> dict:

@@ -2,7 +2,7 @@
 lists), so a page, the JSON API and a PDF report can share them; the number of queries does
 not grow with the number of beds or facilities."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, or_, select
@@ -13,9 +13,11 @@ from eldercare.facilities.models import (
     OCCUPIED_STATES,
     Away,
     Bed,
+    BedCareTypeChange,
     BedHold,
     BedKind,
     BedState,
+    CareType,
     Facility,
     MealLog,
     Room,
@@ -50,12 +52,83 @@ def _state_query(*columns, now=None):
         .select_from(Bed)
         .outerjoin(Stay, and_(Stay.bed_id == Bed.id, Stay.end_on.is_(None)))
         .outerjoin(BedHold, and_(BedHold.bed_id == Bed.id, BedHold.released_at.is_(None)))
+        .where(Bed.retired_on.is_(None))  # a retired bed has no state: it is off the register
     ), state
 
 
-def state_of(bed_id: int) -> BedState:
+def state_of(bed_id: int) -> BedState | None:
+    """The bed's state now; None for a retired bed."""
     query, _ = _state_query(Bed.id)
-    return BedState(db.session.execute(query.where(Bed.id == bed_id)).one().state)
+    row = db.session.execute(query.where(Bed.id == bed_id)).one_or_none()
+    return BedState(row.state) if row is not None else None
+
+
+# The bed register (domain: beds counted on any day). A bed is on the register on `day` when
+# added_on <= day < retired_on; its care type on `day` is the one it had before its first
+# change after that day, or its present one.
+
+def on_register(day: date):
+    return and_(Bed.added_on <= day, or_(Bed.retired_on.is_(None), Bed.retired_on > day))
+
+
+def care_type_on(day: date):
+    later = (
+        select(BedCareTypeChange.previous)
+        .where(BedCareTypeChange.bed_id == Bed.id, BedCareTypeChange.changed_on > day)
+        .order_by(BedCareTypeChange.changed_on, BedCareTypeChange.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(later, Bed.care_type)
+
+
+def institution_beds_on(day: date, facility_ids=None) -> dict[int, tuple[int, int]]:
+    """Per facility: (institution beds, nursing-type ones) on the register on `day`."""
+    care = care_type_on(day).label("care")
+    query = (
+        select(Bed.facility_id, care, func.count().label("n"))
+        .where(Bed.kind == BedKind.institution, on_register(day))
+        .group_by(Bed.facility_id, care)
+    )
+    if facility_ids is not None:
+        query = query.where(Bed.facility_id.in_(facility_ids))
+    result: dict[int, list[int]] = {}
+    for facility_id, care_type, n in db.session.execute(query):
+        counts = result.setdefault(facility_id, [0, 0])
+        counts[0] += n
+        counts[1] += n if care_type == CareType.nursing.value else 0
+    return {facility_id: (c[0], c[1]) for facility_id, c in result.items()}
+
+
+def _overlap_days(start: date, end: date, first: date, until: date | None) -> int:
+    """Days of [first, until) inside [start, end] (both inclusive)."""
+    stop = min(end + timedelta(days=1), until) if until is not None else end + timedelta(days=1)
+    return max(0, (stop - max(start, first)).days)
+
+
+def institution_bed_days(start: date, end: date) -> dict[int, dict]:
+    """Per facility, over the days start..end: days each institution bed was on the register
+    (`bed_days`) and days each was occupied by a stay (`occupied_days`), summed day by day
+    from the register and the stays."""
+    result: dict[int, dict] = {}
+    for facility_id, added_on, retired_on, n in db.session.execute(
+        select(Bed.facility_id, Bed.added_on, Bed.retired_on, func.count())
+        .where(Bed.kind == BedKind.institution, Bed.added_on <= end,
+               or_(Bed.retired_on.is_(None), Bed.retired_on > start))
+        .group_by(Bed.facility_id, Bed.added_on, Bed.retired_on)
+    ):
+        entry = result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0})
+        entry["bed_days"] += n * _overlap_days(start, end, added_on, retired_on)
+    for facility_id, start_on, end_on, n in db.session.execute(
+        select(Bed.facility_id, Stay.start_on, Stay.end_on, func.count())
+        .join(Stay, Stay.bed_id == Bed.id)
+        .where(Bed.kind == BedKind.institution, Stay.start_on <= end,
+               or_(Stay.end_on.is_(None), Stay.end_on > start))
+        .group_by(Bed.facility_id, Stay.start_on, Stay.end_on)
+    ):
+        entry = result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0})
+        entry["occupied_days"] += n * _overlap_days(start, end, start_on, end_on)
+    return result
 
 
 def empty_counts() -> dict[str, int]:
@@ -269,9 +342,29 @@ def census(facility_ids, on: date, *, with_residents: bool) -> dict:
     }
 
 
+def rooms_on(facility_id: int, day: date) -> list[dict]:
+    """A facility's rooms on `day`: beds on the register by care type, and those occupied."""
+    care = care_type_on(day).label("care")
+    in_stay = and_(Stay.bed_id == Bed.id, Stay.start_on <= day, or_(Stay.end_on.is_(None), Stay.end_on > day))
+    rooms: dict[str, dict] = {}
+    for room, care_type, beds, occupied in db.session.execute(
+        select(Room.code, care, func.count(Bed.id), func.count(Stay.id))
+        .select_from(Bed).outerjoin(Room, Room.id == Bed.room_id).outerjoin(Stay, in_stay)
+        .where(Bed.facility_id == facility_id, on_register(day))
+        .group_by(Room.code, care).order_by(Room.code.nulls_last())
+    ):
+        entry = rooms.setdefault(room or "", {"room": room or "", "beds": 0, "nursing": 0, "ordinary": 0,
+                                              "occupied": 0})
+        entry["beds"] += beds
+        entry["nursing" if care_type == CareType.nursing.value else "ordinary"] += beds
+        entry["occupied"] += occupied
+    return list(rooms.values())
+
+
 def beds_per_room(facility_id: int) -> dict[int, int]:
     rows = db.session.execute(
-        select(Bed.room_id, func.count()).where(Bed.facility_id == facility_id).group_by(Bed.room_id)
+        select(Bed.room_id, func.count()).where(Bed.facility_id == facility_id, Bed.retired_on.is_(None))
+        .group_by(Bed.room_id)
     )
     return {room_id: n for room_id, n in rows}
 

@@ -82,3 +82,4 @@ class ReportJob(Base):
     finished_at: Mapped[datetime | None]
 
     report = relationship("Report")
+    requested_by = relationship("User")

@@ -1,0 +1,71 @@
+"""HTML to PDF with WeasyPrint, fetching nothing but the application's own static files.
+
+A report's HTML is rendered from the application's data, and names in it (a facility, a town)
+are typed by people; the URL fetcher therefore refuses every address except files under the
+static folder, so a template (or anything that slipped into one) can never make the server
+read another file or reach the network.
+"""
+
+import logging
+import mimetypes
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+log = logging.getLogger(__name__)
+
+# The Chinese typeface reports are set in: Debian's fonts-noto-cjk.
+CJK_FONT = "Noto Sans CJK SC"
+STATIC_SCHEME = "static:"
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def static_fetcher(static_dir: Path):
+    """A WeasyPrint URL fetcher that serves `static:NAME` from `static_dir`, inline `data:`
+    URLs, and refuses everything else (WeasyPrint then leaves the resource out and logs it)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = Path(static_dir).resolve()
+
+    class StaticFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)  # inline, no I/O
+            if not url.startswith(STATIC_SCHEME):
+                raise FetchRefused(f"Reports may load only the application's static files, not {url!r}")
+            target = (root / unquote(urlparse(url).path).lstrip("/")).resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                raise FetchRefused(f"No such static file: {url!r}")
+            mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
+
+    return StaticFilesOnly(allowed_protocols=("data",))
+
+
+def installed_font(family: str = CJK_FONT) -> str | None:
+    """The file fontconfig would use for `family`, or None (with a warning) when it is missing."""
+    fc_match = shutil.which("fc-match")
+    found = None
+    if fc_match:
+        result = subprocess.run([fc_match, "--format=%{family}\n%{file}", family], capture_output=True, text=True)
+        names, _, path = result.stdout.partition("\n")
+        if family in names.split(","):
+            found = path
+    if found is None:
+        log.warning("The font %s is not installed (Debian package fonts-noto-cjk): Chinese text in PDF "
+                    "reports will be set in a fallback font or missing.", family)
+    return found
+
+
+def render(html: str, static_dir: Path, *, progress=None) -> tuple[bytes, int]:
+    """The PDF of `html` and its number of pages."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=static_fetcher(static_dir)).render()
+    if progress:
+        progress()
+    return document.write_pdf(), len(document.pages)

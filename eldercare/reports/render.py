@@ -1,0 +1,61 @@
+"""An occupancy report from its data: the HTML (a Jinja template in the report's language),
+then the PDF (eldercare.pdf)."""
+
+import math
+import re
+
+from flask import current_app, render_template
+from flask_babel import force_locale, format_decimal
+from flask_babel import gettext as _
+
+from eldercare import pdf
+from eldercare.dashboard import charts
+
+TEMPLATE = "reports/occupancy.html"
+
+
+def number(value) -> str:
+    """A count with thousands separators; a dash when there is none."""
+    return "—" if value is None else format_decimal(value, format="#,##0")
+
+
+def decimal1(value) -> str:
+    return "—" if value is None else format_decimal(value, format="#,##0.0")
+
+
+def percent(value) -> str:
+    """A share to one decimal, truncated rather than rounded, so a share just short of a target
+    (73.96%) never reads as the target itself (74.0%)."""
+    if value is None:
+        return "—"
+    return format_decimal(math.floor(value * 1000 + 1e-9) / 10, format="0.0") + "%"
+
+
+def page_counter() -> str:
+    """CSS `content` for the page footer, from the translated 'Page N of M' (第 N 页 / 共 M 页)."""
+    text = _("page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for piece in re.split("\0(page|pages)\0", text):
+        if piece in ("page", "pages"):
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(parts)
+
+
+def html(data: dict, language: str) -> str:
+    with force_locale(language):
+        town_chart = charts.town_ratios(data["town_ratios"]) if data.get("town_ratios") else None
+        trend_chart = charts.monthly_trend(data["trend"], data["target"]) if data.get("trend") else None
+        return render_template(TEMPLATE, r=data, number=number, decimal1=decimal1, percent=percent,
+                               town_chart=town_chart, trend_chart=trend_chart,
+                               page_counter=page_counter(), font=pdf.CJK_FONT, language=language)
+
+
+def to_pdf(data: dict, language: str, *, progress=None) -> tuple[bytes, int]:
+    """The PDF and its page count."""
+    pdf.installed_font()  # warns in the log when the Chinese font is missing
+    markup = html(data, language)
+    if progress:
+        progress()
+    return pdf.render(markup, current_app.static_folder)

@@ -1,0 +1,114 @@
+"""Report figures on hand-made histories with known answers: a stay that starts before the
+month and ends inside it, a transfer inside the month, a bed converted and a bed retired
+inside it, and a month with no data."""
+
+from datetime import timedelta
+
+import pytest
+
+from eldercare.dashboard import services
+from eldercare.errors import InvalidInput
+from eldercare.facilities import services as beds
+from eldercare.facilities.models import CareType, FacilityType
+from eldercare.reports import data
+from eldercare.reports.making import previous_month
+from eldercare.reports.periods import check_period, parse_period, resolve_scope
+from eldercare.reports.render import percent
+from eldercare.timekeeping import local_today
+from tests import factories
+
+
+@pytest.fixture
+def history(db, town, facility, manager):
+    """The month before last, `n` days long, in a home of 10 beds (5 nursing-type, 5 ordinary):
+    - elder A in bed 1 from 10 days before the month until day 11 (10 days in the month);
+    - elder B in bed 3 from 5 days before the month, moved to bed 4 on day 21 (the whole month);
+    - bed 6 converted from ordinary to nursing-type on day 16;
+    - bed 10 retired on day 26 (25 days in the month).
+    Another home in the town has 4 beds and never a stay."""
+    period = previous_month(previous_month(local_today()).start)
+    start, n = period.start, period.days
+    made = [factories.bed(facility, code=f"{i:02d}", care_type=CareType.nursing if i <= 5 else CareType.ordinary)
+            for i in range(1, 11)]
+    a, b = factories.elder(), factories.elder()
+    stay = beds.admit(manager, made[0], a, on=start - timedelta(days=10))
+    beds.discharge(manager, stay, on=start + timedelta(days=10))
+    stay = beds.admit(manager, made[2], b, on=start - timedelta(days=5))
+    beds.transfer(manager, stay, made[3], on=start + timedelta(days=20))
+    beds.change_care_type(manager, made[5], CareType.nursing, on=start + timedelta(days=15))
+    beds.retire_bed(manager, made[9], on=start + timedelta(days=25))
+    empty = factories.facility(town, name="空空养老院", type=FacilityType.private_home)
+    for i in range(4):
+        factories.bed(empty, code=f"E{i}")
+    db.session.commit()
+    return {"period": period, "n": n, "facility": facility, "empty": empty}
+
+
+def test_facility_report_figures_as_of_the_last_day_and_averaged_by_day(history):
+    period, n, facility = history["period"], history["n"], history["facility"]
+    figures = data.gather(resolve_scope(facility_id=facility.id), period, local_today())
+    h = figures["headline"]
+    assert figures["as_of"] == period.end and not figures["running"]
+    assert (h["beds"], h["nursing"]) == (9, 6)  # bed 10 retired, bed 6 converted
+    assert percent(h["ratio"]) == "66.6%"  # 6 / 9, truncated, not rounded up to 66.7%
+    assert h["occupied"] == 1  # only elder B, in bed 4
+    assert h["average_occupied"] == pytest.approx((10 + n) / n)
+    assert h["average_rate"] == pytest.approx((10 + n) / (9 * n + 25))
+    assert {r["room"]: r["beds"] for r in figures["rooms"]} == {"": 9}
+    assert figures["residents_by_category"] == {"general": 1}
+
+
+def test_the_day_before_the_conversion_and_the_retirement(history):
+    start = history["period"].start
+    ratio = services.care_ratio(start.year, start + timedelta(days=14))
+    f = next(f for f in ratio["facilities"] if f["id"] == history["facility"].id)
+    assert (f["total"], f["nursing"]) == (10, 5)
+    on_the_day = services.care_ratio(start.year, start + timedelta(days=15))
+    f = next(f for f in on_the_day["facilities"] if f["id"] == history["facility"].id)
+    assert (f["total"], f["nursing"]) == (10, 6)
+    point = services.occupancy_on(start + timedelta(days=5))
+    assert point["by_facility"][history["facility"].id]["occupied_all"] == 2  # A and B
+
+
+def test_town_report_adds_up_its_homes_and_shows_the_empty_one(history):
+    period, n = history["period"], history["n"]
+    town = resolve_scope(town_id=history["facility"].town_id)
+    figures = data.gather(town, period, local_today())
+    h = figures["headline"]
+    assert (h["beds"], h["nursing"], h["occupied"]) == (13, 10, 1)  # the empty home's 4 are nursing-type
+    assert h["average_rate"] == pytest.approx((10 + n) / (13 * n + 25))
+    empty = next(f for f in figures["facilities"] if f["name"] == "空空养老院")
+    assert (empty["beds"], empty["occupied"], empty["average_occupied"], empty["average_rate"]) == (4, 0, 0.0, 0.0)
+    assert figures["by_type"]["private_home"]["facilities"] == 2
+
+
+def test_a_month_with_no_data_is_refused_and_a_future_one_too(history):
+    today = local_today()
+    long_ago = parse_period("2001-01")
+    with pytest.raises(InvalidInput):
+        check_period(long_ago, today)  # before the first stay
+    with pytest.raises(InvalidInput):
+        check_period(parse_period(f"{today.year + 1}"), today)
+    with pytest.raises(InvalidInput):
+        parse_period("2026-13")
+    with pytest.raises(InvalidInput):
+        parse_period("next month")
+
+
+def test_a_city_with_no_data_at_all_is_refused(db):
+    with pytest.raises(InvalidInput):
+        check_period(previous_month(local_today()), local_today())
+
+
+def test_periods_parse_months_quarters_and_years():
+    assert (parse_period("2024-02").start.day, parse_period("2024-02").end.day) == (1, 29)
+    q = parse_period("2026-Q3")
+    assert (q.start.month, q.end.month, q.end.day) == (7, 9, 30)
+    assert parse_period("2025").days == 365
+
+
+def test_percent_never_shows_a_shortfall_as_the_target():
+    assert percent(1849 / 2500) == "73.9%"  # 73.96%: one bed short of 74%
+    assert percent(1850 / 2500) == "74.0%"
+    assert percent(37 / 50) == "74.0%"
+    assert percent(None) == "—"
