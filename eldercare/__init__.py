@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from eldercare.caregivers.routes import bp as caregivers_bp
     from eldercare.dashboard.routes import bp as dashboard_bp
     from eldercare.facilities.assignments import bp as assignments_bp
+    from eldercare.facilities.bed_files import bp as bed_files_bp
     from eldercare.facilities.routes import bp as facilities_bp
     from eldercare.placements.routes import bp as placements_bp
     from eldercare.reports.routes import bp as reports_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(residents_bp)
     app.register_blueprint(caregivers_bp)
+    app.register_blueprint(bed_files_bp)
 
     from eldercare.api import init_app as init_api
 

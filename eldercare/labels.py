@@ -173,6 +173,21 @@ def texts(mapping) -> dict[str, str]:
     return {key.value: str(label) for key, label in mapping.items()}
 
 
+def spellings(mapping) -> dict[str, object]:
+    """Every way a file may name a coded value: its code and its label in each of the app's
+    languages, case-folded (for spreadsheet imports)."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    result = {}
+    for key, label in mapping.items():
+        result[str(getattr(key, "value", key)).casefold()] = key
+        for language in current_app.config["LANGUAGES"]:
+            with force_locale(language):
+                result[str(label).casefold()] = key
+    return result
+
+
 def of(mapping, value):
     """The label of a stored value (an enum member or its string)."""
     for key, label in mapping.items():

@@ -4,6 +4,7 @@ another facility or family (an id reveals nothing).
 
 A new API route fails `test_every_api_route_is_in_the_table` until it is added here."""
 
+import io
 from datetime import date
 
 import pytest
@@ -25,6 +26,7 @@ HIDDEN_FROM_OTHER_MANAGER = {"other_manager"}
 PUBLIC = set(ROLES)
 
 TODAY = date.today().isoformat()
+BEDS_FILE = "床位号,床位类型\nF-1,护理型\n"  # sent as a multipart upload
 APPLICATION = {"name": "孙玉兰", "id_number": "11010519491231002X", "relation": "女儿", "contact_name": "孙丽",
                "contact_phone": "13900000017"}
 
@@ -40,6 +42,10 @@ ROUTES = {
     "api.list_facilities": ("GET", "/api/v1/facilities", None, STAFF, set()),
     "api.list_beds": ("GET", "/api/v1/facilities/{facility}/beds", None, BUREAU | MANAGER,
                       HIDDEN_FROM_OTHER_MANAGER),
+    "api.import_beds": ("POST", "/api/v1/facilities/{facility}/beds/import", BEDS_FILE, MANAGER,
+                        HIDDEN_FROM_OTHER_MANAGER),
+    "api.export_beds": ("GET", "/api/v1/facilities/{facility}/beds/export", None, BUREAU | MANAGER,
+                        HIDDEN_FROM_OTHER_MANAGER),
     "api.register_elder": ("POST", "/api/v1/elders", {"name": "钱老", "id_number": "11010519491231002X"}, STAFF,
                            set()),
     "api.care_ratio": ("GET", "/api/v1/stats/care-ratio", None, BUREAU, set()),
@@ -138,8 +144,12 @@ def test_each_role_gets_the_expected_answer_on_every_api_route(app, db, client, 
         else:
             expected = "allowed" if role in allowed else ("404" if role in hidden else "403")
         url = url.format(**ids)
-        response = client.open(url, method=method, headers=headers,
-                               json=fill(body, ids) if body is not None else None)
+        if isinstance(body, str):
+            response = client.open(url, method=method, headers=headers, content_type="multipart/form-data",
+                                   data={"file": (io.BytesIO(body.encode()), "beds.csv")})
+        else:
+            response = client.open(url, method=method, headers=headers,
+                                   json=fill(body, ids) if body is not None else None)
         got = answer(response)
         if got != expected:
             wrong.append(f"{method} {url}: expected {expected}, got {got} ({response.status_code})")

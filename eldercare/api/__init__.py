@@ -49,7 +49,7 @@ class Api(flask_smorest.Api):
 
 
 def init_app(app) -> None:
-    from eldercare.api import applications, docs, elders, facilities, stats, stays, tokens  # noqa: F401 (routes)
+    from eldercare.api import applications, bed_files, docs, elders, facilities, stats, stays, tokens  # noqa: F401
     from eldercare.extensions import csrf, login_manager
 
     for key, value in SPEC.items():

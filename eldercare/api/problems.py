@@ -28,6 +28,7 @@ class ProblemSchema(Schema):
     errors = fields.List(fields.Nested(FieldErrorSchema))
     existing_id = fields.Integer(metadata={"description": "409 on a registered ID number: the elder's id, "
                                                           "when the caller may see that elder"})
+    rows = fields.List(fields.Dict(), metadata={"description": "an import with errors: every row with its errors"})
 
 
 def problem(status: int, detail=None, *, errors=None, headers=None, **members):

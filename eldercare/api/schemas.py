@@ -3,6 +3,7 @@ RAISE), so a misspelt field is an error and never silently ignored."""
 
 from datetime import UTC
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType
@@ -302,3 +303,28 @@ class OfferIn(Schema):
 
 class AdmitApplicationIn(Schema):
     on = fields.Date(required=True)
+
+
+# Beds files
+class BedsFileIn(Schema):
+    file = Upload(required=True, metadata={"description": "CSV or XLSX; Chinese or English headers"})
+
+
+class BedsImportArgs(Schema):
+    apply = fields.Boolean(load_default=False,
+                           metadata={"description": "write the rows (all or nothing); without it, a preview"})
+
+
+class ImportRow(Schema):
+    row = fields.Integer(required=True, metadata={"description": "as the spreadsheet program numbers it"})
+    values = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    errors = fields.List(fields.String(), required=True)
+
+
+class BedsImportOut(Schema):
+    applied = fields.Boolean(required=True)
+    rows = fields.List(fields.Nested(ImportRow), required=True)
+
+
+class ExportArgs(Schema):
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
