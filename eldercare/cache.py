@@ -5,7 +5,7 @@ is a scan of hundreds of thousands of rows, too slow to repeat on every page vie
 memo keep results in this process:
 
 - `@cached` keeps a function's result until the change counter moves. The counter is one row,
-  bumped inside every transaction that changes anything through the ORM (a session event, so
+  bumped at the commit of every transaction that changes anything through the ORM (session events, so
   no service can forget it; bulk loads call `bump()` themselves).
 - `@per_facility` keeps a per-facility aggregate (the bed and resident tallies) facility by
   facility, and re-reads only the facilities whose `figures_version` moved: the same session
@@ -26,7 +26,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eldercare.models import Base
 
-WROTE = "eldercare.wrote"
+WROTE = "eldercare.wrote"  # this transaction has written: the memos are bypassed until it ends
+BUMPED = "eldercare.bumped"  # ... and has already moved the change counter
+TOUCHED = "eldercare.touched"  # the facilities whose figures_version moves at commit
 
 
 class ChangeCounter(Base):
@@ -67,16 +69,31 @@ def bump(session_or_connection) -> None:
         update(ChangeCounter).where(ChangeCounter.id == 1).values(value=ChangeCounter.value + 1)
     )
     session_or_connection.info[WROTE] = True
+    session_or_connection.info[BUMPED] = True
 
 
 @event.listens_for(Session, "before_flush")
-def _bump_on_change(session, _flush_context, _instances):
+def _note_change(session, _flush_context, _instances):
+    """Remember that this transaction writes, and which facilities' tallies it touches. The
+    counter and the versions are bumped at commit, not here: their rows are then locked last, in
+    one order (counter, then facilities by id), whatever rows the transaction locked before, so
+    two transactions never wait on each other in a cycle."""
     changed = session.new | session.dirty | session.deleted
     if not changed:
         return
+    session.info[WROTE] = True
+    if _Tracked.model is not None:
+        session.info.setdefault(TOUCHED, set()).update(_Tracked.touched(session, changed))
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_at_commit(session):
+    session.flush()  # commit flushes after this event: flush first so every change is noted
     if not session.info.get(WROTE):
+        return
+    if not session.info.pop(BUMPED, False):
         bump(session)
-    facility_ids = _Tracked.touched(session, changed) if _Tracked.model is not None else set()
+    facility_ids = sorted(session.info.pop(TOUCHED, ()))
     if facility_ids:
         Facility = _Tracked.model
         session.execute(update(Facility).where(Facility.id.in_(facility_ids))
@@ -86,7 +103,8 @@ def _bump_on_change(session, _flush_context, _instances):
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _transaction_over(session):
-    session.info.pop(WROTE, None)
+    for key in (WROTE, BUMPED, TOUCHED):
+        session.info.pop(key, None)
 
 
 _store: dict = {}

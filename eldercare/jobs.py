@@ -12,6 +12,7 @@ from flask import current_app
 from eldercare.caregivers import services as caregiver_services
 from eldercare.dashboard import snapshots
 from eldercare.extensions import db
+from eldercare.facilities import services as bed_services
 from eldercare.placements import workflow
 from eldercare.reports import making
 from eldercare.timekeeping import local_today
@@ -39,6 +40,14 @@ def caregiver_reminders():
     return raised
 
 
+def release_expired_holds():
+    """Managers' holds past their expiry are released: time changes a bed only through a job, so
+    the board and every cached figure move together."""
+    released = bed_services.release_expired_holds()
+    db.session.commit()
+    return released
+
+
 def monthly_reports():
     """On the 1st: last month's occupancy reports for the city and every town, once per period."""
     return making.schedule_monthly(local_today())
@@ -49,7 +58,8 @@ JOBS = [
     (monthly_reports, CronTrigger(day=1, hour=2, minute=0)),
     (daily_snapshot, CronTrigger(hour=23, minute=50)),
     (caregiver_reminders, CronTrigger(hour=7, minute=30)),
-    (expire_offers, IntervalTrigger(minutes=5)),
+    (expire_offers, IntervalTrigger(minutes=1)),
+    (release_expired_holds, IntervalTrigger(minutes=1)),
 ]
 
 

@@ -117,6 +117,7 @@ APPLICATION_ACTION = {
     Action.expire: _l("left to expire"),
     Action.admit: _l("admitted"),
     Action.withdraw: _l("withdrawn"),
+    Action.withdraw_offer: _l("offer withdrawn by the bureau"),
 }
 
 PRIORITY_TERM = {

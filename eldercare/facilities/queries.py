@@ -24,18 +24,18 @@ from eldercare.facilities.models import (
     Stay,
     Town,
 )
-from eldercare.models import utcnow
 from eldercare.residents.models import Elder
 
 
-def _state_query(*columns, now=None):
+def _state_query(*columns):
     """SELECT `columns` + the bed's derived state FROM bed with its open stay and active hold.
 
     The one definition of a bed's state (domain.md section 8): occupancy comes from the open
-    stay, a hold counts until it expires.
+    stay, a hold counts until it is released. Time alone changes no state: a hold that expires is
+    released by a job (jobs.release_expired_holds, every minute), a change like any other, so the
+    board and every cached figure move together.
     """
-    now = now or utcnow()
-    hold_active = and_(BedHold.id.is_not(None), BedHold.expires_at > now)
+    hold_active = BedHold.id.is_not(None)
     state = case(
         (Bed.out_of_service, literal(BedState.out_of_service.value)),
         (Stay.id.is_not(None), case(
@@ -135,8 +135,10 @@ def empty_counts() -> dict[str, int]:
     return {state.value: 0 for state in BedState}
 
 
-def board(facility_id: int, *, with_residents: bool, care_type=None, state=None) -> dict:
-    """Everything the bed board shows for one facility: counts, and rooms with their beds."""
+def board(facility_id: int, *, with_residents: bool, care_type=None, state=None, open_only=False) -> dict:
+    """Everything the bed board shows for one facility: counts by state of the beds the care-type
+    and open filters keep (so the chips add up to what the board can show), and rooms with their
+    beds after the state filter too."""
     query, state_col = _state_query(
         Bed.id, Bed.code, Bed.kind, Bed.care_type, Bed.open_to_public, Bed.changed_at,
         Room.code.label("room_code"), Stay.start_on, BedHold.expires_at.label("hold_expires_at"),
@@ -152,10 +154,12 @@ def board(facility_id: int, *, with_residents: bool, care_type=None, state=None)
     rooms: dict[str, list] = {}
     last_changed_at = None
     for row in db.session.execute(query):
-        counts[row.state] += 1
         if last_changed_at is None or row.changed_at > last_changed_at:
             last_changed_at = row.changed_at
-        if (care_type and row.care_type != care_type) or (state and row.state != state):
+        if (care_type and row.care_type != care_type) or (open_only and not row.open_to_public):
+            continue
+        counts[row.state] += 1
+        if state and row.state != state:
             continue
         rooms.setdefault(row.room_code or "", []).append(
             {

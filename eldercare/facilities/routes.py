@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from eldercare import form_actions, labels
 from eldercare.auth import policy
 from eldercare.auth.models import Role
-from eldercare.errors import DomainError
+from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
 from eldercare.facilities import queries, services
 from eldercare.facilities.forms import (
@@ -94,10 +94,11 @@ def board(facility_id):
     state = request.args.get("state") or None
     if care_type not in (None, *CareType) or state not in (None, *BedState):
         abort(400)
+    open_only = request.args.get("open") == "1"
     data = queries.board(facility.id, with_residents=policy.can_see_residents(current_user, facility.id),
-                         care_type=care_type, state=state)
+                         care_type=care_type, state=state, open_only=open_only)
     return render_template("facilities/board.html", facility=facility, board=data, care_type=care_type,
-                           state=state, can_manage=policy.can_manage_facility(current_user, facility.id))
+                           state=state, open_only=open_only, can_manage=policy.can_manage_facility(current_user, facility.id))
 
 
 @bp.route("/facilities/<int:facility_id>/admit", methods=["GET", "POST"])
@@ -356,6 +357,13 @@ def meals(facility_id):
 @policy.roles_required(Role.facility_manager)
 def open_to_public(bed_id):
     bed = _bed(bed_id, manage=True)
-    flag = request.form.get("open") == "1"
-    return form_actions.run(ActionForm(), lambda: services.set_open_to_public(current_user, bed, flag),
-                  _l("Saved."), url_for("facilities.bed", bed_id=bed.id))
+    flag = {"1": True, "0": False}.get(request.form.get("open"))
+
+    def run():
+        if flag is None:
+            raise InvalidInput(_l("Choose whether to open or close the bed."))
+        services.set_open_to_public(current_user, bed, flag)
+
+    message = (_l("Bed %(code)s is open to the public.", code=bed.code) if flag
+               else _l("Bed %(code)s is closed to the public.", code=bed.code))
+    return form_actions.run(ActionForm(), run, message, url_for("facilities.bed", bed_id=bed.id))

@@ -61,6 +61,10 @@ class ReserveNeeded(DomainError):
     pass
 
 
+class HeldForOffer(DomainError):
+    pass
+
+
 class InvalidDate(InvalidInput):
     pass
 
@@ -294,34 +298,65 @@ def retire_bed(actor, bed: Bed, *, on: date | None = None) -> Bed:
     return bed
 
 
-def place_hold(actor, bed: Bed, *, until: datetime, note: str = "") -> BedHold:
-    """Keep a vacant bed for someone until `until` (UTC); an expired hold is released first."""
+def place_hold(actor, bed: Bed, *, until: datetime, note: str = "", application_id: int | None = None) -> BedHold:
+    """Keep a vacant bed for someone until `until` (UTC): the manager's own hold, or an offer's
+    (`application_id`, placed by the placement workflow). A manager's expired hold is released first."""
     if until <= utcnow():
         raise InvalidDate(_l("A hold must end in the future."))
     claim(db.session, bed)
     stale = queries.active_hold_of(bed.id)
-    if stale is not None and stale.expires_at <= utcnow():
-        stale.released_at = utcnow()
-        db.session.flush()
+    if stale is not None and stale.application_id is None and stale.expires_at <= utcnow():
+        release(None, stale)
     _require_state(bed, BedState.vacant)
-    hold = BedHold(bed_id=bed.id, expires_at=until, note=note)
+    hold = BedHold(bed_id=bed.id, expires_at=until, note=note, application_id=application_id)
     db.session.add(hold)
     _flush_stay_change()
     audit.record(actor, "bed.hold", hold, facility_id=bed.facility_id,
-                 after={"bed_id": bed.id, "expires_at": until.isoformat(), "note": note})
+                 after={"bed_id": bed.id, "expires_at": until.isoformat(), "note": note,
+                        "application_id": application_id})
     return hold
 
 
+def release(actor, hold: BedHold) -> None:
+    """The one way a hold ends, for whoever owns it: the manager's button, the placement workflow
+    (an offer declined, withdrawn, expired or admitted) and the expiry job. The caller holds the
+    bed's lock."""
+    hold.released_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "bed.release_hold", hold, facility_id=hold.bed.facility_id,
+                 after={"bed_id": hold.bed_id, "application_id": hold.application_id,
+                        "released_at": hold.released_at.isoformat()})
+
+
 def release_hold(actor, bed: Bed) -> BedHold:
+    """The manager releases their own hold. A hold made for an offer belongs to the placement
+    workflow: only the bureau withdraws the offer, with a reason the family reads."""
     claim(db.session, bed)
     hold = queries.active_hold_of(bed.id)
     if hold is None:
         raise BedNotAvailable(_l("Bed %(code)s is not on hold.", code=bed.code))
-    hold.released_at = utcnow()
-    db.session.flush()
-    audit.record(actor, "bed.release_hold", hold, facility_id=bed.facility_id,
-                 after={"bed_id": bed.id, "released_at": hold.released_at.isoformat()})
+    if hold.application_id is not None:
+        raise HeldForOffer(_l("Bed %(code)s is held for a family's offer; only the civil-affairs bureau can "
+                              "withdraw the offer, and the family is told why.", code=bed.code))
+    release(actor, hold)
     return hold
+
+
+def release_expired_holds(now: datetime | None = None) -> int:
+    """The job: managers' holds past their expiry are released (offers expire through the
+    placement workflow's own job). Running it twice changes nothing the second time."""
+    now = now or utcnow()
+    expired = db.session.scalars(
+        select(BedHold).where(BedHold.released_at.is_(None), BedHold.application_id.is_(None),
+                              BedHold.expires_at <= now).order_by(BedHold.bed_id)).all()
+    count = 0
+    for hold in expired:
+        claim(db.session, hold.bed)
+        db.session.refresh(hold)
+        if hold.released_at is None:
+            release(None, hold)
+            count += 1
+    return count
 
 
 def create_room(actor, facility: Facility, *, code: str, floor: int | None = None) -> Room:
@@ -433,6 +468,8 @@ def set_open_to_public(actor, bed: Bed, open_to_public: bool) -> Bed:
     if bed.open_to_public == open_to_public:
         raise InvalidInput(_l("Nothing to change."))
     claim(db.session, bed)
+    if open_to_public:
+        _require_state(bed, BedState.vacant, BedState.needs_cleaning, BedState.on_hold)
     if open_to_public and bed.facility.type == FacilityType.public_home:
         r = reserves()[bed.facility_id]
         vacant_closed_after = r.vacant_closed - (1 if queries.state_of(bed.id) == BedState.vacant else 0)

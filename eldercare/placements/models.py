@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     expire = "expire"
     admit = "admit"
     withdraw = "withdraw"
+    withdraw_offer = "withdraw_offer"  # the bureau takes an offered bed back
 
 
 FAMILY, BUREAU, MANAGER, SYSTEM = "family", "bureau", "manager", "system"
@@ -55,6 +56,8 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[Status, frozenset[str]]] = {
     (Status.offered, Action.decline): (Status.approved, frozenset({FAMILY})),
     (Status.offered, Action.expire): (Status.approved, frozenset({SYSTEM})),
     (Status.accepted, Action.admit): (Status.admitted, frozenset({MANAGER, BUREAU})),
+    (Status.offered, Action.withdraw_offer): (Status.approved, frozenset({BUREAU})),
+    (Status.accepted, Action.withdraw_offer): (Status.approved, frozenset({BUREAU})),
     **{(status, Action.withdraw): (Status.withdrawn, frozenset({FAMILY})) for status in BEFORE_ADMISSION},
 }
 OPEN_STATUSES = frozenset({Status.submitted, Status.under_review, Status.more_info, Status.approved,

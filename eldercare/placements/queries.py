@@ -11,7 +11,7 @@ from eldercare.facilities import queries as bed_queries
 from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, FacilityType, Stay, Town
 from eldercare.identity import mask_id_number
 from eldercare.placements import priority, reserve
-from eldercare.placements.models import OPEN_STATUSES, Application, Status
+from eldercare.placements.models import OPEN_STATUSES, Action, Application, ApplicationEvent, Status
 from eldercare.placements.workflow import declared_differences, is_disabled
 from eldercare.residents.models import Category, Elder, IdentityCase
 
@@ -185,3 +185,35 @@ def waitlist_figures() -> dict:
     return {"by_status_category": by_status_category,
             "median_days_to_admission": statistics.median(waits) if waits else None,
             "admitted": len(waits), "towns": towns}
+
+
+def _accepted_on(application_ids) -> dict[int, object]:
+    """When each application's offer was accepted (the family's answer), one query."""
+    if not application_ids:
+        return {}
+    return dict(db.session.execute(
+        select(ApplicationEvent.application_id, func.max(ApplicationEvent.at))
+        .where(ApplicationEvent.application_id.in_(application_ids), ApplicationEvent.action == Action.accept)
+        .group_by(ApplicationEvent.application_id)).all())
+
+
+def offer_for_hold(hold) -> dict | None:
+    """The offer a bed hold was made for (None for a manager's own hold): for the bed page."""
+    if hold.application_id is None:
+        return None
+    application = db.session.get(Application, hold.application_id)
+    accepted = _accepted_on([application.id]).get(application.id)
+    return {"application_id": application.id, "name": application.elder_name, "status": application.status.value,
+            "accepted_on": accepted.date() if accepted else None}
+
+
+def waiting_admissions(facility_id: int) -> list[dict]:
+    """Accepted offers of this home's beds, oldest first: the manager's list of admissions to make."""
+    rows = db.session.execute(
+        select(Application.id, Application.elder_name, Bed.id.label("bed_id"), Bed.code)
+        .join(Bed, Bed.id == Application.offered_bed_id)
+        .where(Bed.facility_id == facility_id, Application.status == Status.accepted)
+        .order_by(Application.id)).all()
+    accepted = _accepted_on([r.id for r in rows])
+    return [{"application_id": r.id, "name": r.elder_name, "bed_id": r.bed_id, "bed_code": r.code,
+             "accepted_on": accepted[r.id].date() if r.id in accepted else None} for r in rows]

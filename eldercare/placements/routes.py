@@ -220,6 +220,16 @@ def request_info(application_id):
                 _l("Sent back to the family."), _back(application))
 
 
+@bp.post("/applications/<int:application_id>/withdraw-offer")
+@policy.roles_required(*BUREAU_ROLES)
+def withdraw_offer(application_id):
+    application = _application(application_id)
+    form = ReasonForm()
+    return form_actions.run(form, lambda: workflow.withdraw_offer(current_user, application, form.reason.data),
+                            _l("The offer is withdrawn and the bed is free; the application is back on the waitlist."),
+                            _back(application))
+
+
 @bp.post("/applications/<int:application_id>/offer")
 @policy.roles_required(*BUREAU_ROLES)
 def offer(application_id):
@@ -313,6 +323,19 @@ def notifications():
 def mark_notifications_read():
     return form_actions.run(SubmitForm(), lambda: mark_all_read(current_user.id), _l("All messages are marked read."),
                             url_for("placements.notifications"))
+
+
+@bp.app_context_processor
+def placement_helpers():
+    """What the bed board and bed page (facilities, a lower layer) show of placements."""
+
+    def offer_for_hold(hold):
+        offer = queries.offer_for_hold(hold)
+        if offer is not None:
+            offer["admit_form"] = AdmitApplicationForm(on=local_today())
+        return offer
+
+    return {"offer_for_hold": offer_for_hold, "waiting_admissions": queries.waiting_admissions}
 
 
 @bp.app_context_processor

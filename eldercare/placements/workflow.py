@@ -260,13 +260,13 @@ def check_eligible(application: Application, bed: Bed) -> None:
 def offer(actor, application: Application, bed: Bed, *, hours: int | None = None) -> ApplicationEvent:
     """Offer a vacant bed: the bed is held for this application until the offer expires."""
     hours = hours or current_app.config["OFFER_HOURS"]
+    claim(db.session, application)  # lock order everywhere: application, elder, beds
     if application.status != Status.approved:
         raise InvalidTransition(_l("Only an approved application on the waitlist can be offered a bed."))
     check_eligible(application, bed)
     until = utcnow() + timedelta(hours=hours)
-    hold = beds.place_hold(actor, bed, until=until, note=_in_default_language(
+    beds.place_hold(actor, bed, until=until, application_id=application.id, note=_in_default_language(
         _l("Offer to %(name)s", name=application.elder_name)))
-    hold.application_id = application.id
     application.offered_bed_id = bed.id
     application.offer_expires_at = until
     return _transition(actor, application, Action.offer)
@@ -277,9 +277,7 @@ def _release_offer(actor, application: Application) -> None:
                                                    BedHold.released_at.is_(None)))
     if hold is not None:
         claim(db.session, hold.bed)
-        hold.released_at = utcnow()
-        audit.record(actor, "bed.release_hold", hold, facility_id=hold.bed.facility_id,
-                     after={"bed_id": hold.bed_id, "application_id": application.id})
+        beds.release(actor, hold)
     application.offered_bed_id = None
     application.offer_expires_at = None
 
@@ -308,11 +306,21 @@ def withdraw(actor, application: Application) -> ApplicationEvent:
     return event
 
 
+def withdraw_offer(actor, application: Application, reason: str) -> ApplicationEvent:
+    """The bureau takes back an offered or accepted bed (the home needs it, or it is gone): the
+    hold ends and the application goes back to its place on the waitlist; the family reads why."""
+    event = _transition(actor, application, Action.withdraw_offer, _require_reason(reason))
+    _release_offer(actor, application)
+    return event
+
+
 def admit(actor, application: Application, *, on: date):
     """Admit an accepted application into its offered bed: the hold ends and the stay begins in
     the same transaction."""
+    claim(db.session, application)
     if application.status != Status.accepted:
         raise InvalidTransition(_l("Only an accepted offer can be admitted."))
+    claim(db.session, application.elder)
     bed = application.offered_bed
     _release_offer(actor, application)
     db.session.flush()

@@ -1,6 +1,6 @@
 // The page's only script (the Content-Security-Policy allows no inline handlers):
 // - <form data-confirm="question"> asks before it is sent;
-// - <select data-autosubmit> sends its form when the choice changes.
+// - <select data-autosubmit> (or a checkbox) sends its form when the choice changes.
 document.addEventListener("submit", function (event) {
   var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
   if (question && !window.confirm(question)) {
@@ -8,7 +8,7 @@ document.addEventListener("submit", function (event) {
   }
 });
 document.addEventListener("change", function (event) {
-  if (event.target.matches && event.target.matches("select[data-autosubmit]")) {
+  if (event.target.matches && event.target.matches("select[data-autosubmit], input[data-autosubmit]")) {
     event.target.form.submit();
   }
 });
