@@ -114,6 +114,17 @@ def bench(url: str) -> list[tuple]:
     bureau, manager, public = app.test_client(), app.test_client(), app.test_client()
     login(bureau, "bureau")
     login(manager, "manager")
+    api = app.test_client()
+    with app.app_context():
+        from sqlalchemy import select
+
+        from eldercare.auth import tokens
+        from eldercare.auth.models import User
+        from eldercare.extensions import db
+
+        _token, secret = tokens.issue(db.session.scalar(select(User).where(User.username == "bureau")), days=1)
+        db.session.commit()
+    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
 
     def get(client, path):
         def run():
@@ -134,6 +145,9 @@ def bench(url: str) -> list[tuple]:
         ("bed board, 500 beds (manager)", get(manager, f"/facilities/{board_id}/board")),
         ("open beds page (public, no login)", get(public, "/open-beds")),
         ("applications to review (bureau)", get(bureau, "/review")),
+        ("API: trivial route (GET /api/v1/tokens)", get(api, "/api/v1/tokens")),
+        ("API: GET /api/v1/stats/care-ratio", get(api, "/api/v1/stats/care-ratio")),
+        ("API: GET /api/v1/facilities (50 a page)", get(api, "/api/v1/facilities")),
     ]:
         rows.append((label, *measure(app, fn, board_id)))
     return rows

@@ -9,6 +9,7 @@ from eldercare.api.access import token_required
 from eldercare.api.blueprint import N_, bp
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
+from eldercare.cache import cached
 from eldercare.dashboard.services import care_ratio
 from eldercare.facilities import queries
 from eldercare.facilities.models import OCCUPIED_STATES, BedKind, BedState, Facility
@@ -17,6 +18,7 @@ from eldercare.timekeeping import local_today
 STAFF = (*BUREAU_ROLES, Role.facility_manager)
 
 
+@cached
 def _beds_by_kind() -> dict[int, Counter]:
     result: dict[int, Counter] = defaultdict(Counter)
     for row in queries.bed_tallies():
@@ -32,21 +34,21 @@ def _beds_by_kind() -> dict[int, Counter]:
 @bp.doc(summary=N_("Facilities you may see (a manager: their own; bureau roles: all), by town and type"))
 def list_facilities(filters, page):
     summaries = queries.facility_summaries(lambda column: policy.visible_facilities_clause(current_user, column))
+    shown = [s for s in summaries if (not filters["town"] or s["town"] == filters["town"])
+             and (not filters["type"] or s["type"] == filters["type"])]
+    result = pagination.paginate(shown, page)
     ratios = {f["id"]: f for f in care_ratio(local_today().year)["facilities"]}
     kinds = _beds_by_kind()
-    items = []
-    for s in summaries:
-        if (filters["town"] and s["town"] != filters["town"]) or (filters["type"] and s["type"] != filters["type"]):
-            continue
-        ratio = ratios.get(s["id"], {"total": 0, "nursing": 0})
-        items.append({
-            "id": s["id"], "name": s["name"], "type": s["type"], "town": s["town"],
-            "beds_total": ratio["total"], "beds_nursing": ratio["nursing"],
-            "beds_day_care": kinds[s["id"]][BedKind.day_care], "beds_family_care": kinds[s["id"]][BedKind.family_care],
-            "beds_occupied": sum(s["counts"][state] for state in OCCUPIED_STATES),
-            "beds_vacant": s["counts"][BedState.vacant], "last_changed_at": s["last_changed_at"],
-        })
-    return pagination.paginate(items, page)
+    result["items"] = [{
+        "id": s["id"], "name": s["name"], "type": s["type"], "town": s["town"],
+        "beds_total": ratios.get(s["id"], {}).get("total", 0),
+        "beds_nursing": ratios.get(s["id"], {}).get("nursing", 0),
+        "beds_day_care": kinds.get(s["id"], {}).get(BedKind.day_care, 0),
+        "beds_family_care": kinds.get(s["id"], {}).get(BedKind.family_care, 0),
+        "beds_occupied": sum(s["counts"][state] for state in OCCUPIED_STATES),
+        "beds_vacant": s["counts"][BedState.vacant], "last_changed_at": s["last_changed_at"],
+    } for s in result["items"]]
+    return result
 
 
 @bp.route("/facilities/<int:facility_id>/beds", methods=["GET"])
