@@ -39,17 +39,24 @@ class ChangeCounter(Base):
 
 
 class _Tracked:
-    """The model whose rows carry a `figures_version` (and `id`, `created_at`), and the function
-    naming the rows a set of changed objects touches. The domain that owns them registers both
-    (`track`), so this module knows no domain."""
+    """The model whose rows carry a `figures_version` (and `id`, `created_at`), and the functions
+    naming the rows a set of changed objects touches. The domains register them (`track`), so
+    this module knows no domain."""
 
     model = None
-    touched = staticmethod(lambda session, objects: set())
+    touched_by: list = []
+
+    @staticmethod
+    def touched(session, objects) -> set:
+        return set().union(*(touched(session, objects) for touched in _Tracked.touched_by))
 
 
 def track(model, touched) -> None:
+    """Register `touched(session, objects)`, naming the rows of `model` that changed objects
+    touch; several domains register one each (beds and stays; caregivers' rosters)."""
     _Tracked.model = model
-    _Tracked.touched = staticmethod(touched)
+    if touched not in _Tracked.touched_by:
+        _Tracked.touched_by.append(touched)
 
 
 def changed(session_or_connection, facility_ids=None) -> None:

@@ -329,3 +329,41 @@ def test_the_scheduled_job_raises_reminders_once(city, db):
     assert first >= 1  # c3 works without passed pre-job training, whatever the day
     assert jobs.caregiver_reminders() == 0
     assert db.session.scalar(select(func.count()).select_from(Reminder)) == first
+
+
+def test_a_change_in_one_home_rereads_only_that_homes_caregivers(city, db):
+    from tests.test_cache import statements
+
+    today = city["today"]
+    queries.figures(today)
+    with statements() as seen:
+        queries.figures(today)
+    assert not [s for s in seen if "FROM employment" in s]  # nothing changed: nothing read again
+    services.record_pre_job_training(city["manager"], city["c"][3], trained_on=today, hours=40,
+                                     provider="职教中心", passed=True)
+    db.session.commit()
+    with statements() as seen:
+        figures = queries.figures(today)
+    reads = [s for s in seen if "FROM employment" in s]
+    assert len(reads) == 1 and "IN" in reads[0]  # only H1, by id
+    assert figures["facilities"][city["h1"].id]["covered"] == 4
+    services.set_pay_bands(city["manager"], today.year, {5: 2000, 4: 3800, NO_CERTIFICATE: 2500})
+    db.session.commit()
+    assert queries.figures(today)["facilities"][city["h1"].id]["below_band"] == 0  # every home read afresh
+
+
+def test_the_demo_has_rosters_with_the_gaps_a_bureau_would_recognise(db, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    figures = queries.figures(local_today())
+    city = figures["city"]
+    assert 0.85 <= city["coverage"] <= 0.95  # the 100% target shows work
+    levels = city["by_level"]
+    assert levels[5] > levels[4] > levels[3] > levels[2] and levels[5] + levels[4] > city["certified"] / 2
+    assert 0 < city["below_band"] < city["caregivers"] * 0.15
+    assert 0 < city["short_homes"] < len(figures["facilities"]) * 0.25
+    assert 0 < city["nursing_beds_at_risk"] < city["nursing_beds"]
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) > 0
+    moved = db.session.scalar(select(func.count()).select_from(Employment)
+                              .where(Employment.status == EmploymentStatus.left))
+    assert moved > 0  # some caregivers worked in another home before

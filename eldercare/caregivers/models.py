@@ -10,9 +10,22 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Table, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eldercare import cache
+from eldercare.facilities.models import Facility
 from eldercare.models import Base, db_enum, utcnow
 from eldercare.residents.models import Sex
 
@@ -194,3 +207,27 @@ class Reminder(Base):
     resolved_at: Mapped[datetime | None]
 
     caregiver = relationship("Caregiver")
+
+
+def facilities_touched(session, objects) -> set[int]:
+    """The facilities whose caregiver figures these changed objects feed (for eldercare.cache):
+    a spell of work or a session names its home; training and certificates the home the
+    caregiver works for now; a pay band every home."""
+    ids: set[int] = set()
+    caregiver_ids: set[int] = set()
+    with session.no_autoflush:
+        for obj in objects:
+            if isinstance(obj, Employment | TrainingSession):
+                ids.add(obj.facility_id)
+            elif isinstance(obj, PreJobTraining | Certificate):
+                caregiver_ids.add(obj.caregiver_id)
+            elif isinstance(obj, PayBand):
+                return set(session.scalars(select(Facility.id)))
+        if caregiver_ids:
+            ids.update(session.scalars(select(Employment.facility_id).where(
+                Employment.caregiver_id.in_(caregiver_ids), Employment.status != EmploymentStatus.left)))
+    ids.discard(None)
+    return ids
+
+
+cache.track(Facility, facilities_touched)

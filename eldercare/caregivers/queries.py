@@ -8,11 +8,13 @@ caregiver). A fixed number of grouped queries, whatever the number of caregivers
 import math
 from collections import defaultdict
 from datetime import date
+from functools import partial
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from eldercare.cache import cached
+from eldercare.cache import cached, per_facility
 from eldercare.caregivers.models import (
     CARE_POSTS,
     LEVELS,
@@ -49,24 +51,32 @@ def _valid_on(day: date):
                 or_(Certificate.expires_on.is_(None), Certificate.expires_on >= day))
 
 
-def _levels(day: date):
-    """Per caregiver: the highest level (lowest number) of a certificate valid on `day`."""
-    return (select(Certificate.caregiver_id, func.min(Certificate.level).label("level"))
-            .where(_valid_on(day)).group_by(Certificate.caregiver_id).subquery())
+def _levels(day: date, caregivers=None):
+    """Per caregiver (of the `caregivers` id query, or all): the highest level (lowest number)
+    of a certificate valid on `day`."""
+    query = select(Certificate.caregiver_id, func.min(Certificate.level).label("level")).where(_valid_on(day))
+    if caregivers is not None:
+        query = query.where(Certificate.caregiver_id.in_(caregivers))
+    return query.group_by(Certificate.caregiver_id).subquery()
 
 
-def _pre_job():
+def _pre_job(caregivers=None):
     """Per caregiver: the first passed pre-job training."""
-    return (select(PreJobTraining.caregiver_id, func.min(PreJobTraining.trained_on).label("passed_on"))
-            .where(PreJobTraining.passed.is_(True)).group_by(PreJobTraining.caregiver_id).subquery())
+    query = (select(PreJobTraining.caregiver_id, func.min(PreJobTraining.trained_on).label("passed_on"))
+             .where(PreJobTraining.passed.is_(True)))
+    if caregivers is not None:
+        query = query.where(PreJobTraining.caregiver_id.in_(caregivers))
+    return query.group_by(PreJobTraining.caregiver_id).subquery()
 
 
-def _hours(day: date):
+def _hours(day: date, caregivers=None):
     """Per caregiver: in-service hours in `day`'s calendar year up to `day`."""
-    return (select(training_attendance.c.caregiver_id, func.sum(TrainingSession.hours).label("hours"))
-            .join(TrainingSession, TrainingSession.id == training_attendance.c.session_id)
-            .where(TrainingSession.held_on.between(date(day.year, 1, 1), day))
-            .group_by(training_attendance.c.caregiver_id).subquery())
+    query = (select(training_attendance.c.caregiver_id, func.sum(TrainingSession.hours).label("hours"))
+             .join(TrainingSession, TrainingSession.id == training_attendance.c.session_id)
+             .where(TrainingSession.held_on.between(date(day.year, 1, 1), day)))
+    if caregivers is not None:
+        query = query.where(training_attendance.c.caregiver_id.in_(caregivers))
+    return query.group_by(training_attendance.c.caregiver_id).subquery()
 
 
 def current_level(caregiver_id: int, day: date) -> int:
@@ -102,7 +112,8 @@ def _below_band(bands: dict[int, int], level_column, pay_column):
 
 def roster(facility_id: int, day: date, *, with_pay: bool, include_left: bool = False) -> list[dict]:
     """The facility's caregivers with their derived level, training and pay flags."""
-    levels, pre_job, hours = _levels(day), _pre_job(), _hours(day)
+    caregivers = select(Employment.caregiver_id).where(Employment.facility_id == facility_id)
+    levels, pre_job, hours = _levels(day, caregivers), _pre_job(caregivers), _hours(day, caregivers)
     bands = bands_in_force(day.year)
     query = (
         select(Employment.id.label("employment_id"), Employment.caregiver_id, Employment.post, Employment.status,
@@ -222,43 +233,74 @@ def staffing_needed(fully_disabled: int, partly_disabled: int) -> int:
     return math.ceil(fully_disabled / PER_FULLY_DISABLED) + math.ceil(partly_disabled / PER_PARTLY_DISABLED)
 
 
-@cached
-def figures(day: date) -> dict:
-    """Every caregiver figure for each institution, each town and the city, on `day`:
-    pre-job coverage (target 100%), caregivers by level, share certified, in-service hours met,
-    pay below band, and the staffing check with the nursing-type beds it puts at risk."""
-    levels, pre_job, hours = _levels(day), _pre_job(), _hours(day)
-    bands = bands_in_force(day.year)
+class CaregiverTally(NamedTuple):
+    facility_id: int
+    level: int
+    covered: int  # 1: passed pre-job training
+    hours_met: int  # 1: the year's in-service minimum reached
+    below_band: int  # 1: paid below the band of their level
+    n: int
+
+
+def _tallies(day: date, facility_ids=None) -> list[CaregiverTally]:
+    """Caregivers at work in care posts, per facility, counted by level and by each flag."""
+    caregivers = None if facility_ids is None else \
+        select(Employment.caregiver_id).where(Employment.facility_id.in_(facility_ids))
+    levels, pre_job, hours = _levels(day, caregivers), _pre_job(caregivers), _hours(day, caregivers)
     level = func.coalesce(levels.c.level, NO_CERTIFICATE).label("level")
     covered = case((pre_job.c.passed_on.is_not(None), 1), else_=0).label("covered")
     hours_met = case((func.coalesce(hours.c.hours, 0) >= minimum_hours(), 1), else_=0).label("hours_met")
-    below = _below_band(bands, levels.c.level, Employment.monthly_pay).label("below")
-    rows = db.session.execute(
+    below = _below_band(bands_in_force(day.year), levels.c.level, Employment.monthly_pay).label("below")
+    query = (
         select(Employment.facility_id, level, covered, hours_met, below, func.count().label("n"))
         .outerjoin(levels, levels.c.caregiver_id == Employment.caregiver_id)
         .outerjoin(pre_job, pre_job.c.caregiver_id == Employment.caregiver_id)
         .outerjoin(hours, hours.c.caregiver_id == Employment.caregiver_id)
         .where(Employment.status == EmploymentStatus.active, Employment.post.in_([p.value for p in CARE_POSTS]))
         .group_by(Employment.facility_id, level, covered, hours_met, below))
-    per_facility: dict[int, dict] = defaultdict(_empty_figures)
-    for r in rows:
-        f = per_facility[r.facility_id]
+    if facility_ids is not None:
+        query = query.where(Employment.facility_id.in_(facility_ids))
+    return [CaregiverTally(*row) for row in db.session.execute(query)]
+
+
+_tallies_of_day: dict = {}
+
+
+def caregiver_tallies(day: date) -> tuple:
+    """Every facility's tallies on `day`, kept facility by facility (eldercare.cache.per_facility:
+    a change in one home re-reads that home). One day at a time: on a new day everything is read
+    afresh, as certificates expire and a new year's hours start from nothing."""
+    memo = _tallies_of_day.get(day)
+    if memo is None:
+        _tallies_of_day.clear()
+        memo = _tallies_of_day[day] = per_facility(partial(_tallies, day))
+    return memo()
+
+
+@cached
+def figures(day: date) -> dict:
+    """Every caregiver figure for each institution, each town and the city, on `day`:
+    pre-job coverage (target 100%), caregivers by level, share certified, in-service hours met,
+    pay below band, and the staffing check with the nursing-type beds it puts at risk."""
+    by_facility: dict[int, dict] = defaultdict(_empty_figures)
+    for r in caregiver_tallies(day):
+        f = by_facility[r.facility_id]
         f["caregivers"] += r.n
         f["covered"] += r.n * r.covered
         f["counted"] += r.n * r.covered
         f["certified"] += r.n if r.level != NO_CERTIFICATE else 0
         f["by_level"][r.level] += r.n
         f["hours_met"] += r.n * r.hours_met
-        f["below_band"] += r.n * r.below
+        f["below_band"] += r.n * r.below_band
     for t in facility_queries.resident_tallies():
         if t.care_type != CareType.nursing:
             continue
-        f = per_facility[t.facility_id]
+        f = by_facility[t.facility_id]
         f["fully_disabled"] += t.n if t.ability_level in FULLY_DISABLED else 0
         f["partly_disabled"] += t.n if t.ability_level in PARTLY_DISABLED else 0
     for b in facility_queries.bed_tallies():
         if b.kind == BedKind.institution and b.care_type == CareType.nursing:
-            per_facility[b.facility_id]["nursing_beds"] += b.n
+            by_facility[b.facility_id]["nursing_beds"] += b.n
 
     towns = {t.id: {"id": t.id, "name": t.name, **_empty_figures()}
              for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code))}
@@ -267,7 +309,7 @@ def figures(day: date) -> dict:
     for d in facility_queries.facility_directory():
         if d.type not in INSTITUTION_TYPES:
             continue
-        f = per_facility.get(d.id) or _empty_figures()
+        f = by_facility.get(d.id) or _empty_figures()
         f["needed"] = staffing_needed(f["fully_disabled"], f["partly_disabled"])
         f["shortfall"] = max(0, f["needed"] - f["counted"])
         f["short_homes"] = 1 if f["shortfall"] else 0
@@ -275,7 +317,7 @@ def figures(day: date) -> dict:
         facilities[d.id] = _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
         _add(towns[d.town_id], f)
         _add(city, f)
-    return {"day": day, "bands": bands, "minimum_hours": minimum_hours(), "city": _finish(city),
+    return {"day": day, "minimum_hours": minimum_hours(), "city": _finish(city),
             "towns": [_finish(t) for t in towns.values()], "facilities": facilities}
 
 
