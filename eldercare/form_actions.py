@@ -16,20 +16,22 @@ def errors_of(form) -> str:
     return "; ".join(f"{form[name].label.text}: {', '.join(map(str, errors))}" for name, errors in form.errors.items())
 
 
-def run(form, action, success, back):
-    """Validate `form`, run `action()` and commit; on a DomainError roll back and flash it."""
+def run(form, action, success, back, then=None):
+    """Validate `form`, run `action()` and commit; on a DomainError roll back and flash it.
+    `success` may be a function of the action's result, to say exactly what changed; `then`,
+    a function of the result, where to go after a success (default `back`)."""
     if not form.validate_on_submit():
         flash(errors_of(form) or _l("Please check the form."), "error")
         return redirect(back)
     try:
-        action()
+        result = action()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
-    else:
-        flash(success, "success")
-    return redirect(back)
+        return redirect(back)
+    flash(success(result) if callable(success) else success, "success")
+    return redirect(then(result) if then else back)
 
 
 def run_json(action, status=200):

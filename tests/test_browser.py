@@ -419,10 +419,16 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     home.get_by_test_id("mark-read").click()
     expect(home).to_have_url(re.compile(r"/notifications$"))
     expect(home.get_by_test_id("unread")).to_have_count(0)
-    home.locator(f"main a[href$='/applications/{application_id}']").click()
-    expect(home).to_have_url(re.compile(rf"/applications/{application_id}$"))
-    expect(home.locator("input[name=on]")).to_have_value(local_today().isoformat())
-    home.get_by_test_id("admit").click()
+    # From the board's list of accepted offers to the held bed, which admits her in one click.
+    home.locator("header a.brand").click()
+    expect(home).to_have_url(board_url)
+    waiting = home.get_by_test_id("waiting-admissions")
+    expect(waiting).to_contain_text(MOTHER_NAME)
+    waiting.locator(f"a[href$='/beds/{bed_id}']").click()
+    expect(home).to_have_url(re.compile(rf"/beds/{bed_id}$"))
+    _screenshot(home, "manager-held-bed.png")
+    expect(home.get_by_test_id("hold").locator("input[name=on]")).to_have_value(local_today().isoformat())
+    home.get_by_test_id("admit-offer").click()
     expect(home).to_have_url(re.compile(rf"/applications/{application_id}$"))
     expect(home.get_by_test_id("status")).to_have_text(_status_label(app, Status.admitted))
 
@@ -446,3 +452,31 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     assert application.elder.id_number == MOTHER_ID_NUMBER
     assert [event.action for event in application.events] == [
         Action.submit, Action.start_review, Action.approve, Action.offer, Action.accept, Action.admit]
+
+
+def test_bureau_orders_a_town_report_waits_and_downloads_it(app, db, page, bureau_staff, facility, manager,
+                                                            tmp_path):
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from eldercare.facilities import services as bed_services
+
+    app.config["REPORTS_DIR"] = str(tmp_path / "reports")
+    made = [factories.bed(facility, code=f"R-{n}") for n in range(4)]
+    bed_services.admit(manager, made[0], factories.elder(), on=local_today() - timedelta(days=45))
+    db.session.commit()
+    _log_in(page, bureau_staff.username)
+    page.goto("/reports")
+    order = page.get_by_test_id("order-form")
+    order.get_by_label("报告范围").select_option("town")
+    order.get_by_label("镇（街道）", exact=True).select_option(str(facility.town_id))
+    order.get_by_role("button", name="生成报告").click()
+    expect(page.get_by_test_id("download")).to_be_visible(timeout=90_000)  # the page refreshes itself
+    _screenshot(page, "report-job-done.png")
+    with page.expect_download() as download:
+        page.get_by_test_id("download").click()
+    path = tmp_path / "downloaded.pdf"
+    download.value.save_as(path)
+    text = "".join(p.extract_text() for p in PdfReader(path).pages)
+    assert "养老床位入住情况报告" in text and facility.name in text

@@ -2,17 +2,20 @@
 through a job, locks are taken in one order, and the manager's way from an accepted offer to the
 admission. Each defect is reproduced as it was found."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from eldercare.auth.models import Role, User
 from eldercare.dashboard import services as dashboard
+from eldercare.dashboard.charts import STATE_COLOURS
 from eldercare.extensions import db as _db
 from eldercare.facilities import queries
 from eldercare.facilities import services as beds
-from eldercare.facilities.models import Bed, BedHold, BedState, Stay
+from eldercare.facilities.models import Away, Bed, BedHold, BedState, CareType, Stay
 from eldercare.jobs import release_expired_holds
 from eldercare.models import utcnow
 from eldercare.placements import queries as placement_queries
@@ -231,3 +234,93 @@ def test_the_board_marks_and_filters_open_beds(db, client, manager, facility):
     page = client.get(f"/facilities/{facility.id}/board?open=1").get_data(as_text=True)
     assert "OPEN-1" in page and "SHUT-1" not in page
     assert 'data-testid="open-mark"' in page
+
+
+# --- actions that cannot be undone ask first and say what happened ---------------------------
+
+def test_actions_say_what_changed_and_a_transfer_lands_on_the_new_bed(db, client, manager, facility):
+    first, second = factories.bed(facility, code="101-01"), factories.bed(facility, code="203-02")
+    beds.admit(manager, first, factories.elder(name="王秀英"), on=local_today())
+    _db.session.commit()
+    login(client, manager)
+    moved = post(client, f"/beds/{first.id}/transfer", {"to_bed_id": second.id, "on": local_today().isoformat()})
+    assert moved.headers["Location"].endswith(f"/beds/{second.id}")
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "王秀英" in page and "203-02" in page
+    post(client, f"/beds/{second.id}/away", {"away": "hospital"})
+    page = client.get(f"/beds/{second.id}").get_data(as_text=True)
+    assert "王秀英" in page and ("住院" in page or "in hospital" in page)
+    assert re.search(r'<option selected value="hospital">|<option value="hospital" selected>', page)
+
+
+def test_discharge_asks_first_and_is_not_the_first_button(db, client, manager, facility):
+    bed = factories.bed(facility)
+    beds.admit(manager, bed, factories.elder(name="李国"), on=local_today())
+    _db.session.commit()
+    login(client, manager)
+    page = client.get(f"/beds/{bed.id}").get_data(as_text=True)
+    discharge = re.search(r'<form method="post" action="/beds/\d+/discharge"[^>]*data-confirm="([^"]+)"', page)
+    assert discharge is not None and "李国" in discharge.group(1)
+    assert page.index("/discharge") > page.index("/away") and page.index("/discharge") > page.index("/assess")
+
+
+# --- figures agree between pages ------------------------------------------------------------
+
+def test_the_facility_list_summary_adds_up_its_columns(db, client, bureau_staff, facility, manager):
+    occupied, away = factories.bed(facility), factories.bed(facility)
+    factories.bed(facility)
+    beds.admit(manager, occupied, factories.elder(), on=local_today())
+    stay = beds.admit(manager, away, factories.elder(), on=local_today())
+    beds.set_away(manager, stay, Away.hospital)
+    _db.session.commit()
+    login(client, bureau_staff)
+    page = client.get("/facilities").get_data(as_text=True)
+    summary = re.search(r'data-testid="summary">([^<]+)<', page).group(1)
+    assert [int(n) for n in re.findall(r"\d+", summary)] == [1, 3, 1, 1, 1]  # facilities, beds, vacant, in, away
+
+
+def test_board_chips_count_the_beds_a_care_type_filter_keeps(db, client, manager, facility):
+    factories.bed(facility, code="N-1")
+    factories.bed(facility, code="O-1", care_type=CareType.ordinary)
+    factories.bed(facility, code="O-2", care_type=CareType.ordinary)
+    _db.session.commit()
+    login(client, manager)
+    page = client.get(f"/facilities/{facility.id}/board?care_type=ordinary").get_data(as_text=True)
+    assert re.search(r'data-testid="count-total">2<', page) and re.search(r'data-testid="count-vacant">2<', page)
+    assert page.count('data-testid="bed-') == 2
+
+
+def test_chart_colours_are_the_boards_state_colours():
+    css = (Path(__file__).parents[1] / "eldercare" / "static" / "app.css").read_text()
+    for state, colour in STATE_COLOURS.items():
+        assert re.search(rf"--{state}:\s*{colour}\b", css), state
+
+
+def test_towns_come_in_one_order_on_every_page(db, client, bureau_staff, manager):
+    # codes order 东陈镇 before 白蒲镇, which is not the order of their names
+    east = factories.town("东陈镇", "320682104")
+    white = factories.town("白蒲镇", "320682103")
+    for town in (east, white):
+        beds.admit(manager, factories.bed(factories.facility(town)), factories.elder(), on=local_today())
+    _db.session.commit()
+    expected = [white.name, east.name]
+    assert list(dashboard.occupancy()["by_town"]) == expected
+    login(client, bureau_staff)
+    page = client.get("/facilities").get_data(as_text=True)
+    assert page.index(f"<option >{white.name}") < page.index(f"<option >{east.name}")
+
+
+def test_a_past_years_dashboard_shows_that_years_end(db, client, bureau_staff, facility, manager):
+    bed = factories.bed(facility, care_type=CareType.ordinary)
+    bed.added_on = date(2020, 1, 1)
+    _db.session.commit()
+    beds.change_care_type(manager, bed, CareType.nursing)
+    _db.session.commit()
+    login(client, bureau_staff)
+    last_year = local_today().year - 1
+    page = client.get(f"/dashboard?year={last_year}").get_data(as_text=True)
+    assert f"{last_year}-12-31" in page or f"{last_year}年12月31日" in page
+    shown = re.search(r'data-testid="city-ratio-value">([^<]+)<', page).group(1)
+    assert shown.startswith("0")  # the bed was ordinary then
+    now = client.get("/dashboard").get_data(as_text=True)
+    assert re.search(r'data-testid="city-ratio-value">([^<]+)<', now).group(1).startswith("100")

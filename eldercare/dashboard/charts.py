@@ -31,9 +31,15 @@ STYLE = Style(
     title_font_size=16,
     value_colors=("#102a43",),
 )
+# The board's state colours (the --vacant ... variables of static/app.css, checked by a test), in
+# the order occupancy_by_type adds its series: occupied, vacant, on hold / needs cleaning, out of service.
+STATE_COLOURS = {"vacant": "#2b8a3e", "on_hold": "#f08c00", "occupied": "#1864ab", "on_leave": "#5f3dc4",
+                 "in_hospital": "#c2255c", "needs_cleaning": "#e8b923", "out_of_service": "#868e96"}
 # Without the red target guide, for charts that have no target.
 PLAIN = Style(**{**STYLE.to_dict(), "major_guide_stroke_color": STYLE.guide_stroke_color,
                  "major_guide_stroke_dasharray": "0"})
+STATES = Style(**{**PLAIN.to_dict(), "colors": tuple(
+    STATE_COLOURS[s] for s in ("occupied", "vacant", "on_hold", "out_of_service"))})
 
 
 def _percent(value):
@@ -80,7 +86,7 @@ def monthly_trend(trend: list[dict], target: float) -> str:
 def occupancy_by_type(occupancy: dict, labels: dict) -> str:
     """Stacked bars: occupied, vacant and other beds for each kind of institution."""
     chart = pygal.StackedBar(
-        js=[], style=PLAIN, width=900, height=380, print_values=False, legend_at_bottom=True,
+        js=[], style=STATES, width=900, height=380, print_values=False, legend_at_bottom=True,
         x_label_rotation=20, title=_("Institution beds by state and type of facility"), truncate_label=-1,
     )
     types = [t for t, row in occupancy["by_type"].items() if row["total"]]
@@ -98,8 +104,8 @@ def occupancy_by_type(occupancy: dict, labels: dict) -> str:
 
 
 @cached
-def town_ratio_chart(year: int, locale: str) -> str:
-    return town_ratios(services.care_ratio(year))
+def town_ratio_chart(year: int, locale: str, as_of=None) -> str:
+    return town_ratios(services.care_ratio(year, as_of))
 
 
 @cached

@@ -1,18 +1,16 @@
-import csv
-import io
+from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from eldercare import form_actions
+from eldercare import form_actions, spreadsheets
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.caregivers import queries as caregiver_queries
-from eldercare.dashboard import charts, services, snapshots
+from eldercare.dashboard import charts, services, snapshots, tables
 from eldercare.dashboard.forms import TargetForm
 from eldercare.extensions import db
 from eldercare.facilities.models import Town
@@ -29,16 +27,23 @@ def _year() -> int:
     return year
 
 
+def _as_of(year: int):
+    """The share for a past year is the share on its last day (from the bed register); for this
+    year or a later one (a target set ahead), it is today's."""
+    return date(year, 12, 31) if year < local_today().year else None
+
+
 @bp.get("")
 @policy.roles_required(*BUREAU_ROLES)
 def index():
     year = _year()
-    ratio = services.care_ratio(year)
+    as_of = _as_of(year)
+    ratio = services.care_ratio(year, as_of)
     occupancy = services.occupancy()
     return render_template(
-        "dashboard/index.html", year=year, ratio=ratio, occupancy=occupancy,
+        "dashboard/index.html", year=year, as_of=as_of, ratio=ratio, occupancy=occupancy,
         freshness=services.freshness(), community=services.community(), waitlist=waitlist_figures(),
-        town_chart=charts.town_ratio_chart(year, str(get_locale())),
+        town_chart=charts.town_ratio_chart(year, str(get_locale()), as_of),
         occupancy_chart=charts.occupancy_chart(str(get_locale())),
         caregivers=caregiver_queries.figures(local_today()),
         caregiver_chart=charts.caregiver_coverage_chart(local_today(), str(get_locale())),
@@ -74,24 +79,25 @@ def planner():
     return render_template("dashboard/planner.html", plan=_plan(), towns=towns)
 
 
-@bp.get("/planner.csv")
+@bp.get("/<any(towns, facilities, planner):table>.<any(csv, xlsx):kind>")
 @policy.roles_required(*BUREAU_ROLES)
-def planner_csv():
-    plan = _plan()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Facility"), _("Town or street"), _("Beds to convert"), _("Medical-care integrated"),
-                     _("Share of residents severely or completely disabled"), _("Facility share before"),
-                     _("Facility share after"), _("Scope share before"), _("Scope share after")])
-    for s in plan["steps"]:
-        writer.writerow([s["facility"], s["town"], s["convert"], _("yes") if s["medical_integrated"] else _("no"),
-                         f"{s['disabled_share']:.3f}", f"{s['facility_ratio_before']:.4f}",
-                         f"{s['facility_ratio_after']:.4f}", f"{s['scope_ratio_before']:.4f}",
-                         f"{s['scope_ratio_after']:.4f}"])
-    name = f"conversion-plan-{plan['year']}" + (f"-town-{plan['town_id']}" if plan["town_id"] else "") + ".csv"
-    # A byte-order mark so spreadsheet programs on Chinese Windows read UTF-8.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+def export(table, kind):
+    """A dashboard table as CSV or XLSX (formula cells escaped by eldercare/spreadsheets.py)."""
+    year = _year()
+    if table == "planner":
+        plan = _plan()
+        header, rows = tables.planner(plan)
+        name = f"conversion-plan-{plan['year']}" + (f"-town-{plan['town_id']}" if plan["town_id"] else "")
+    elif table == "facilities":
+        town_id = request.args.get("town", type=int)
+        if town_id is not None:
+            db.get_or_404(Town, town_id)
+        header, rows = tables.facilities(year, town_id)
+        name = f"facilities-{year}" + (f"-town-{town_id}" if town_id else "")
+    else:
+        header, rows = tables.towns(year)
+        name = f"towns-{year}"
+    return spreadsheets.download(header, rows, name, kind)
 
 
 @bp.get("/trends")

@@ -227,7 +227,8 @@ def occupancy() -> dict:
     return {
         "by_type": {t.value: occupancy_figures(by_type[t.value]) for t in FacilityType if t in INSTITUTION_TYPES},
         "city": occupancy_figures(city),
-        "by_town": {town: occupancy_figures(counts) for town, counts in sorted(by_town.items())},
+        "by_town": {town: occupancy_figures(by_town[town]) for town in
+                    db.session.scalars(select(Town.name).order_by(Town.code)) if town in by_town},
         "by_facility": {facility_id: occupancy_figures(counts) for facility_id, counts in by_facility.items()},
         "public_homes": public, "other_homes": occupancy_figures(others),
         "tekun_in_care": sum(tekun_residents_by_facility().values()),

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -71,7 +72,7 @@ def index():
     town = request.args.get("town", "")
     ftype = request.args.get("type", "")
     summaries = queries.facility_summaries(lambda column: policy.visible_facilities_clause(current_user, column))
-    towns = sorted({s["town"] for s in summaries})
+    towns = list(dict.fromkeys(s["town"] for s in summaries))  # the towns' own order (by code), as everywhere
     shown = [s for s in summaries if (not town or s["town"] == town) and (not ftype or s["type"] == ftype)]
     totals = queries.empty_counts()
     for s in shown:
@@ -98,7 +99,8 @@ def board(facility_id):
     data = queries.board(facility.id, with_residents=policy.can_see_residents(current_user, facility.id),
                          care_type=care_type, state=state, open_only=open_only)
     return render_template("facilities/board.html", facility=facility, board=data, care_type=care_type,
-                           state=state, open_only=open_only, can_manage=policy.can_manage_facility(current_user, facility.id))
+                           state=state, open_only=open_only,
+                           can_manage=policy.can_manage_facility(current_user, facility.id))
 
 
 @bp.route("/facilities/<int:facility_id>/admit", methods=["GET", "POST"])
@@ -159,7 +161,8 @@ def bed(bed_id):
         "facilities/bed.html", bed=bed, state=queries.state_of(bed.id), stay=stay if with_residents else None,
         occupied_since=stay.start_on if stay else None, hold=queries.active_hold_of(bed.id),
         history=queries.stays_of_bed(bed.id, with_residents=with_residents), can_manage=can_manage,
-        discharge_form=DischargeForm(on=local_today()), transfer_form=transfer_form, away_form=AwayForm(),
+        discharge_form=DischargeForm(on=local_today()), transfer_form=transfer_form,
+        away_form=AwayForm(away=stay.away.value if stay is not None and stay.away else ""),
         care_type_form=CareTypeForm(care_type=bed.care_type.value), hold_form=HoldForm(), action_form=ActionForm(),
         retire_form=RetireForm(on=local_today()),
     )
@@ -180,7 +183,9 @@ def discharge(bed_id):
     return form_actions.run(
         form,
         lambda: services.discharge(current_user, _open_stay(bed), on=form.on.data, reason=EndReason(form.reason.data)),
-        _l("Discharged. The bed now needs cleaning."),
+        lambda stay: _l("%(name)s left bed %(code)s on %(day)s (%(reason)s); the bed now needs cleaning.",
+                        name=stay.elder.name, code=bed.code, day=format_date(stay.end_on),
+                        reason=labels.END_REASON[stay.end_reason]),
         url_for("facilities.bed", bed_id=bed.id),
     )
 
@@ -195,8 +200,9 @@ def transfer(bed_id):
         form,
         lambda: services.transfer(current_user, _open_stay(bed), db.session.get(Bed, form.to_bed_id.data),
                                   on=form.on.data),
-        _l("Transferred."),
+        lambda stay: _l("%(name)s moved to bed %(code)s.", name=stay.elder.name, code=stay.bed.code),
         url_for("facilities.bed", bed_id=bed.id),
+        then=lambda stay: url_for("facilities.bed", bed_id=stay.bed_id),
     )
 
 
@@ -206,7 +212,9 @@ def away(bed_id):
     bed = _bed(bed_id, manage=True)
     form = AwayForm()
     return form_actions.run(form, lambda: services.set_away(current_user, _open_stay(bed), form.away_value()),
-                  _l("Saved."), url_for("facilities.bed", bed_id=bed.id))
+                            lambda stay: _l("%(name)s is now %(where)s.", name=stay.elder.name,
+                                            where=labels.AWAY[stay.away] if stay.away else _l("back in the bed")),
+                            url_for("facilities.bed", bed_id=bed.id))
 
 
 @bp.post("/beds/<int:bed_id>/clean")
@@ -240,7 +248,9 @@ def care_type(bed_id):
     bed = _bed(bed_id, manage=True)
     form = CareTypeForm()
     return form_actions.run(form, lambda: services.change_care_type(current_user, bed, CareType(form.care_type.data)),
-                  _l("Care type changed."), url_for("facilities.bed", bed_id=bed.id))
+                            lambda changed: _l("Bed %(code)s is now %(care)s.", code=changed.code,
+                                               care=labels.CARE_TYPE[changed.care_type]),
+                            url_for("facilities.bed", bed_id=bed.id))
 
 
 @bp.post("/beds/<int:bed_id>/retire")
@@ -262,7 +272,9 @@ def hold(bed_id):
         form,
         lambda: services.place_hold(current_user, bed, until=utcnow() + timedelta(hours=form.hours.data),
                                     note=form.note.data or ""),
-        _l("Bed %(code)s is on hold.", code=bed.code), url_for("facilities.bed", bed_id=bed.id),
+        lambda hold: _l("Bed %(code)s is on hold until %(until)s.", code=bed.code,
+                        until=format_datetime(hold.expires_at, "yyyy-MM-dd HH:mm")),
+        url_for("facilities.bed", bed_id=bed.id),
     )
 
 
