@@ -136,10 +136,17 @@ def bench(url: str) -> list[tuple]:
         with app.app_context():
             services.care_ratio(local_today().year)["city"]
 
+    def caregiver_figures():
+        from eldercare.caregivers import queries as caregiver_queries
+
+        with app.app_context():
+            caregiver_queries.figures(local_today())["city"]
+
     rows = []
     for label, fn in [
         ("dashboard page (bureau)", get(bureau, "/dashboard")),
         ("city ratio (service)", city_ratio),
+        ("caregiver figures (service)", caregiver_figures),
         ("conversion planner page", get(bureau, "/dashboard/planner")),
         ("facility list page", get(bureau, "/facilities")),
         ("bed board, 500 beds (manager)", get(manager, f"/facilities/{board_id}/board")),
