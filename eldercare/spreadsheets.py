@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
+from flask import Response
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import TYPE_STRING
@@ -215,3 +216,12 @@ def write_xlsx(header: list[str], rows: list[list], title: str = "Sheet1") -> by
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def download(header: list[str], rows: list[list], name: str, kind: str) -> Response:
+    """A table as a file to download: `kind` is "csv" or "xlsx"; `name` without the extension."""
+    if kind == "csv":
+        body, mimetype = write_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = write_xlsx(header, rows, title=name), XLSX_MIME
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}.{kind}"})

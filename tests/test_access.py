@@ -54,7 +54,7 @@ ROUTES = {
     "dashboard.index": ("GET", "/dashboard", BUREAU),
     "dashboard.town": ("GET", "/dashboard/towns/{town}", BUREAU),
     "dashboard.planner": ("GET", "/dashboard/planner", BUREAU),
-    "dashboard.planner_csv": ("GET", "/dashboard/planner.csv", BUREAU),
+    "dashboard.export": ("GET", "/dashboard/towns.xlsx", BUREAU),
     "dashboard.trends": ("GET", "/dashboard/trends", BUREAU),
     "dashboard.set_target": ("POST", "/dashboard/targets", {"bureau_admin"}),
     "facilities.open_to_public": ("POST", "/beds/{bed}/open", MANAGER),

@@ -262,3 +262,28 @@ def test_query_count_does_not_grow_with_the_data(app, client, runner):
         _empty_tables()
     assert counts[0] == counts[1]
     assert counts[0]["/dashboard", "warm"] < counts[0]["/dashboard", "cold"]
+
+
+def test_dashboard_tables_download_as_csv_and_xlsx_with_formulas_escaped(client, city, bureau_staff):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    city["a"].name = "=SUM(A1:A9)"  # a hostile name must stay text in every file
+    _db.session.commit()
+    login(client, bureau_staff)
+    towns = client.get(f"/dashboard/towns.csv?year={YEAR}")
+    assert towns.mimetype == "text/csv" and towns.get_data(as_text=True).lstrip("\ufeff").count("\n") > 1
+    facilities = client.get(f"/dashboard/facilities.csv?year={YEAR}").get_data(as_text=True)
+    assert "'=SUM(A1:A9)" in facilities
+    book = load_workbook(BytesIO(client.get(f"/dashboard/facilities.xlsx?year={YEAR}").data))
+    names = [row[0].value for row in book.active.iter_rows(min_row=2)]
+    cell = next(row[0] for row in book.active.iter_rows(min_row=2) if row[0].value == "=SUM(A1:A9)")
+    assert "=SUM(A1:A9)" in names and cell.data_type == "s"
+    town_only = client.get(f"/dashboard/facilities.csv?town={city['short'].id}&year={YEAR}").get_data(as_text=True)
+    rows = town_only.lstrip("\ufeff").splitlines()[1:]
+    assert rows and all(row.split(",")[1] == city["short"].name for row in rows)
+    assert len(rows) < len(facilities.splitlines()) - 1
+    plan = client.get(f"/dashboard/planner.xlsx?town={city['short'].id}&year={YEAR}")
+    assert plan.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert client.get("/dashboard/facilities.csv?town=99999").status_code == 404

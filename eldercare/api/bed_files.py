@@ -13,7 +13,6 @@ from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities import beds_file
-from eldercare.facilities.bed_files import download
 from eldercare.facilities.models import Facility
 from eldercare.timekeeping import local_today
 
@@ -50,4 +49,4 @@ def import_beds(args, files, facility_id):
 def export_beds(args, facility_id):
     facility = policy.fetch(Facility, facility_id, policy.sees_facility)
     header, rows = beds_file.export(facility.id)
-    return download(header, rows, f"beds-{facility.id}-{local_today().isoformat()}", args["format"])
+    return spreadsheets.download(header, rows, f"beds-{facility.id}-{local_today().isoformat()}", args["format"])

@@ -3,7 +3,7 @@ of every row (nothing written until confirmed, then all or nothing) and export a
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -85,13 +85,5 @@ def confirm_import(facility_id):
 def export_beds(facility_id, kind):
     facility = policy.fetch(Facility, facility_id, policy.sees_facility)
     header, rows = beds_file.export(facility.id)
-    return download(header, rows, f"beds-{facility.id}-{local_today().isoformat()}", kind)
+    return spreadsheets.download(header, rows, f"beds-{facility.id}-{local_today().isoformat()}", kind)
 
-
-def download(header, rows, name: str, kind: str) -> Response:
-    """A table as a CSV or XLSX download (formula cells escaped by eldercare/spreadsheets.py)."""
-    if kind == "csv":
-        body, mimetype = spreadsheets.write_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = spreadsheets.write_xlsx(header, rows, title=name), spreadsheets.XLSX_MIME
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}.{kind}"})
