@@ -54,6 +54,10 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REPORTS_DIR = os.environ.get("REPORTS_DIR", str(BASE_DIR / "reports"))
+    # Applications' supporting documents (certificates): outside the web root, served only
+    # through the application's access check (placements/documents.py).
+    DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(BASE_DIR / "instance" / "documents"))
+    DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
 
     BABEL_DEFAULT_LOCALE = "zh"
@@ -80,6 +84,9 @@ class Config:
 
     # How long a bed offered to an applicant is held for them.
     OFFER_HOURS = int(os.environ.get("OFFER_HOURS", "72"))
+
+    # A 公建民营 home serving tekun elders keeps at least this share of its beds for them.
+    PUBLIC_PRIVATE_TEKUN_SHARE = float(os.environ.get("PUBLIC_PRIVATE_TEKUN_SHARE", "0.2"))
 
     # Applicants and residents are at least this old; no admission is dated before RECORDS_START.
     MIN_AGE = int(os.environ.get("MIN_AGE", "60"))

@@ -276,7 +276,7 @@ def _facility(plan: Plan, n: int, town: Town, rng) -> Facility:
         address=f"如皋市{town.name}{rng.randint(1, 300)}号",
         operator=f"{town.name}人民政府" if plan.ownership == Ownership.public else f"{name}有限公司",
         medical_integrated=plan.type in (FacilityType.regional_center,) or rng.random() < 0.3,
-        licensed_beds=0,
+        licensed_beds=0, serves_tekun=plan.type in (FacilityType.public_home, FacilityType.regional_center),
     )
     db.session.add(facility)
     db.session.flush()
@@ -305,7 +305,9 @@ def _insert_beds(facility, specs, rng) -> list[dict]:
     for code, care, kind, room_id in specs:
         rows.append({
             "facility_id": facility.id, "room_id": room_id, "code": code,
-            "kind": kind, "care_type": care, "open_to_public": facility.type != FacilityType.public_home,
+            # Public homes open a few surplus beds to the public (the 2024 plan); others open all.
+            "kind": kind, "care_type": care,
+            "open_to_public": facility.type != FacilityType.public_home or rng.random() < 0.06,
             "out_of_service": rng.random() < 0.02,
             "changed_at": utcnow() - timedelta(days=rng.randint(20, 60) if stale else rng.randint(0, 10),
                                                minutes=rng.randint(0, 1440)),

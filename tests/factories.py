@@ -25,8 +25,9 @@ def town(name="如城街道", code="320682001"):
 
 
 def facility(town, name=None, type=FacilityType.private_home, **fields):
+    fields.setdefault("serves_tekun", type == FacilityType.public_home)
     f = Facility(name=name or f"测试养老院{next(_seq)}", type=type, town_id=town.id,
-                 ownership=Ownership.private, **fields)
+                 ownership=fields.pop("ownership", Ownership.private), **fields)
     db.session.add(f)
     db.session.flush()
     return f

@@ -13,13 +13,13 @@ from eldercare.auth.models import Role, User
 from eldercare.dashboard import services as dashboard
 from eldercare.dashboard.charts import STATE_COLOURS
 from eldercare.extensions import db as _db
-from eldercare.facilities import queries
+from eldercare.facilities import queries, reserve
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import Away, Bed, BedHold, BedState, CareType, Stay
 from eldercare.jobs import release_expired_holds
 from eldercare.models import utcnow
 from eldercare.placements import queries as placement_queries
-from eldercare.placements import reserve, workflow
+from eldercare.placements import workflow
 from eldercare.placements.models import Application, Status
 from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today

@@ -13,11 +13,11 @@ from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
 from eldercare.facilities import services as bed_services
 from eldercare.facilities.models import Bed, BedHold, BedState, CareType, FacilityType
+from eldercare.facilities.reserve import reserves
 from eldercare.models import utcnow
 from eldercare.notifications import Notification, Outbox
 from eldercare.placements import priority, queries, workflow
 from eldercare.placements.models import TRANSITIONS, Action, Application, ApplicationEvent, PriorityWeight, Status
-from eldercare.placements.reserve import reserves
 from eldercare.residents.models import AbilityLevel, Category, Elder
 from eldercare.residents.rules import assess
 from eldercare.timekeeping import local_today

@@ -9,9 +9,8 @@ from eldercare.api.blueprint import N_, bp
 from eldercare.auth.models import BUREAU_ROLES
 from eldercare.dashboard import services as figures
 from eldercare.extensions import db
-from eldercare.facilities import queries
+from eldercare.facilities import queries, reserve
 from eldercare.facilities.models import Facility, Town
-from eldercare.placements import reserve
 from eldercare.timekeeping import local_today
 
 

@@ -32,8 +32,8 @@ from eldercare.facilities.models import (
     MealLog,
     Town,
 )
+from eldercare.facilities.reserve import reserves, tekun_residents_by_facility
 from eldercare.models import utcnow
-from eldercare.placements.reserve import reserves, tekun_residents_by_facility
 from eldercare.residents.models import AbilityLevel
 from eldercare.timekeeping import local_today
 
@@ -212,7 +212,7 @@ def occupancy() -> dict:
         by_type[f.type.value][row.state] += row.n
         by_town[f.town][row.state] += row.n
         by_facility[f.id][row.state] += row.n
-    public_reserves = reserves().values()
+    tekun_reserves = reserves().values()  # the facilities that serve tekun elders: one scope for both figures
     city = queries.empty_counts()
     for counts in by_type.values():
         for state, n in counts.items():
@@ -231,9 +231,10 @@ def occupancy() -> dict:
                     db.session.scalars(select(Town.name).order_by(Town.code)) if town in by_town},
         "by_facility": {facility_id: occupancy_figures(counts) for facility_id, counts in by_facility.items()},
         "public_homes": public, "other_homes": occupancy_figures(others),
-        "tekun_in_care": sum(tekun_residents_by_facility().values()),
-        "tekun_reserve": sum(r.reserve for r in public_reserves),
-        "surplus_open_beds": sum(r.open_beds for r in public_reserves),
+        "tekun_in_care": sum(r.tekun_residents for r in tekun_reserves),
+        "tekun_elsewhere": sum(tekun_residents_by_facility().values()) - sum(r.tekun_residents for r in tekun_reserves),
+        "tekun_reserve": sum(r.reserve for r in tekun_reserves),
+        "surplus_open_beds": sum(r.open_beds for r in tekun_reserves),
     }
 
 

@@ -2,6 +2,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eldercare import cache
@@ -108,7 +109,12 @@ class Facility(Base):
     # Beds kept for tekun elders (domain.md section 3). None: the default, computed from
     # current tekun residents and pending tekun applications.
     tekun_reserve: Mapped[int | None]
+    # Keeps a tekun reserve (facilities/reserve.py): public homes and the centres they become.
+    serves_tekun: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     opened_on: Mapped[date | None]  # the day it began to serve; nothing is recorded for days before
+    # Closed from this day on (facilities/registry.py: its beds leave the register that day); a
+    # closed facility keeps its history and is never deleted.
+    closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Moves with every change to the facility's beds, stays, holds or residents (eldercare/cache.py),
     # so the city-wide sums re-read only the homes that changed.
@@ -177,6 +183,24 @@ class BedCareTypeChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     bed = relationship("Bed")
+
+
+class FacilityTypeChange(Base):
+    """A facility's type changed (a 敬老院 became a regional centre): from `changed_on` on it is
+    `type`, before it was `previous` (facilities/registry.py: type_on)."""
+
+    __tablename__ = "facility_type_change"
+    __table_args__ = (Index("ix_facility_type_change_facility_day", "facility_id", "changed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"))
+    changed_on: Mapped[date]
+    previous: Mapped[FacilityType] = mapped_column(db_enum(FacilityType))
+    type: Mapped[FacilityType] = mapped_column(db_enum(FacilityType))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor = relationship("User")
 
 
 class Stay(Base):

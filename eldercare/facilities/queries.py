@@ -82,6 +82,7 @@ def care_type_on(day: date):
     return func.coalesce(later, Bed.care_type)
 
 
+@cached
 def institution_beds_on(day: date, facility_ids=None) -> dict[int, tuple[int, int]]:
     """Per facility: (institution beds, nursing-type ones) on the register on `day`."""
     care = care_type_on(day).label("care")
@@ -188,7 +189,7 @@ def facility_directory() -> tuple:
     the reserve rules and the application form read."""
     return tuple(db.session.execute(
         select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
-               Facility.tekun_reserve, Town.name.label("town"))
+               Facility.tekun_reserve, Facility.serves_tekun, Facility.ownership, Town.name.label("town"))
         .join(Town, Town.id == Facility.town_id)
         .order_by(Town.code, Facility.name)
     ).all())

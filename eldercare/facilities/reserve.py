@@ -1,25 +1,25 @@
-"""The tekun reserve and the beds open to the public (domain.md section 3).
+"""The tekun reserve and the beds open to the public (domain.md section 3): the one place the
+rule is decided, for the bed page, the placement matching, the dashboard, the reports and the API.
 
-A public home keeps beds for tekun elders: its configured reserve, or by default its current
-tekun residents plus pending tekun applications. Residents already fill part of it; the rest
-must be kept as vacant beds that are not open to the public. Only vacant open beds beyond
+A facility that serves tekun elders (Facility.serves_tekun: public homes and the regional centres
+they become) keeps beds for them: the reserve the bureau administrator set, or by default its
+tekun residents plus pending tekun applications, and for a 公建民营 home at least
+PUBLIC_PRIVATE_TEKUN_SHARE (20%) of its institution beds. Residents already fill part of it; the
+rest must be kept as vacant beds that are not open to the public. Only vacant open beds beyond
 that count as open. Other institutions keep no tekun reserve.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import select
+from flask import current_app
 
 from eldercare.cache import cached
-from eldercare.extensions import db
 from eldercare.facilities import queries
-from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, BedState, CareType, FacilityType
-from eldercare.placements.models import Application, Status
+from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, BedState, CareType, Ownership
 from eldercare.residents.models import Category
-
-# Tekun applications still waiting for a bed (an offered one already holds its bed).
-PENDING = (Status.submitted, Status.under_review, Status.more_info, Status.approved)
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,20 @@ class Reserve:
         return max(0, self.vacant_open - self.deficit)
 
 
-def reserve_of(configured: int | None, tekun_residents: int, pending_tekun: int = 0) -> int:
-    return configured if configured is not None else tekun_residents + pending_tekun
+def reserve_of(configured: int | None, tekun_residents: int, pending_tekun: int = 0, minimum: int = 0) -> int:
+    """The facility's reserve: set explicitly by the bureau administrator, or by default its tekun
+    residents plus pending tekun applications, and never below the minimum its ownership asks
+    (a 公建民营 home keeps a share of its beds for state-supported elders)."""
+    if configured is not None:
+        return configured
+    return max(tekun_residents + pending_tekun, minimum)
+
+
+def minimum_reserve(ownership, institution_beds: int) -> int:
+    if ownership != Ownership.public_private:
+        return 0
+    share = Decimal(str(current_app.config["PUBLIC_PRIVATE_TEKUN_SHARE"]))
+    return math.ceil(share * institution_beds)
 
 
 def tekun_residents_by_facility() -> dict[int, int]:
@@ -58,50 +70,43 @@ def tekun_residents_by_facility() -> dict[int, int]:
     return result
 
 
-def pending_tekun_by_facility() -> dict[int, int]:
-    """Pending tekun applications, each counted for one public home: the first public home it
-    names, else the first public home of the first town it names."""
-    homes = sorted((f for f in queries.facility_directory() if f.type == FacilityType.public_home),
-                   key=lambda f: f.id)
-    home_ids = {h.id for h in homes}
-    first_home_of_town: dict[int, int] = {}
-    for home in homes:
-        first_home_of_town.setdefault(home.town_id, home.id)
-    result: dict[int, int] = defaultdict(int)
-    for facility_ids, town_ids in db.session.execute(
-        select(Application.preferred_facility_ids, Application.preferred_town_ids)
-        .where(Application.category == Category.tekun, Application.status.in_(PENDING))
-    ):
-        home = next((f for f in facility_ids or [] if f in home_ids), None)
-        if home is None:
-            home = next((first_home_of_town[t] for t in town_ids or [] if t in first_home_of_town), None)
-        if home is not None:
-            result[home] += 1
-    return result
+class _Pending:
+    """How many pending tekun applications count towards each facility's reserve: applications
+    live in placements, a higher layer, which names the function (`count_pending_with`)."""
+
+    by_facility = staticmethod(lambda: {})
+
+
+def count_pending_with(fn) -> None:
+    _Pending.by_facility = staticmethod(fn)
+
+
+def serving_tekun() -> list:
+    """The facilities that keep a tekun reserve: those flagged as serving tekun elders."""
+    return [f for f in queries.facility_directory() if f.type in INSTITUTION_TYPES and f.serves_tekun]
 
 
 @cached
 def reserves() -> dict[int, Reserve]:
-    """The reserve of every public home, with the vacant beds that serve it."""
+    """The reserve of every facility that serves tekun elders, with the vacant beds that serve it."""
     vacant: dict[tuple[int, bool], int] = defaultdict(int)
+    beds: dict[int, int] = defaultdict(int)
     for row in queries.bed_tallies():
-        if row.kind == BedKind.institution and row.state == BedState.vacant:
-            vacant[row.facility_id, row.open_to_public] += row.n
+        if row.kind == BedKind.institution:
+            beds[row.facility_id] += row.n
+            if row.state == BedState.vacant:
+                vacant[row.facility_id, row.open_to_public] += row.n
     tekun = tekun_residents_by_facility()
-    pending = pending_tekun_by_facility()
-    result = {}
-    for f in queries.facility_directory():
-        if f.type == FacilityType.public_home:
-            result[f.id] = Reserve(
-                reserve=reserve_of(f.tekun_reserve, tekun[f.id], pending[f.id]),
-                tekun_residents=tekun[f.id], vacant_closed=vacant[f.id, False], vacant_open=vacant[f.id, True],
-            )
-    return result
+    pending = defaultdict(int, _Pending.by_facility())
+    return {f.id: Reserve(
+        reserve=reserve_of(f.tekun_reserve, tekun[f.id], pending[f.id], minimum_reserve(f.ownership, beds[f.id])),
+        tekun_residents=tekun[f.id], vacant_closed=vacant[f.id, False], vacant_open=vacant[f.id, True],
+    ) for f in serving_tekun()}
 
 
 @cached
 def open_beds_by_care_type() -> dict[int, dict[str, int]]:
-    """Per institution: open beds by care type. Where a public home's reserve takes open beds
+    """Per institution: open beds by care type. Where a facility's reserve takes open beds
     back, it takes ordinary ones first, keeping nursing-type beds for disabled elders."""
     institution_ids = {f.id for f in queries.facility_directory() if f.type in INSTITUTION_TYPES}
     result: dict[int, dict[str, int]] = defaultdict(lambda: {CareType.nursing.value: 0, CareType.ordinary.value: 0})

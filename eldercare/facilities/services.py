@@ -16,7 +16,7 @@ from eldercare import audit, labels
 from eldercare.auth.models import Role
 from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
-from eldercare.facilities import queries
+from eldercare.facilities import queries, reserve
 from eldercare.facilities.models import (
     Away,
     Bed,
@@ -463,15 +463,13 @@ def record_meals(actor, facility: Facility, *, day: date, meals: int,
 def set_open_to_public(actor, bed: Bed, open_to_public: bool) -> Bed:
     """Open a bed to the public, or close it. A public home keeps enough vacant closed beds for
     its tekun reserve: opening one that the reserve needs is refused, with the figures."""
-    from eldercare.placements.reserve import reserves
-
     if bed.open_to_public == open_to_public:
         raise InvalidInput(_l("Nothing to change."))
     claim(db.session, bed)
     if open_to_public:
         _require_state(bed, BedState.vacant, BedState.needs_cleaning, BedState.on_hold)
-    if open_to_public and bed.facility.type == FacilityType.public_home:
-        r = reserves()[bed.facility_id]
+    if open_to_public and bed.facility.serves_tekun:
+        r = reserve.reserves()[bed.facility_id]
         vacant_closed_after = r.vacant_closed - (1 if queries.state_of(bed.id) == BedState.vacant else 0)
         if vacant_closed_after < r.vacant_needed:
             raise ReserveNeeded(_l(

@@ -1,6 +1,7 @@
 """The read side of placements: plain data for pages, the dashboard and (later) the API."""
 
 import statistics
+from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import func, select
@@ -8,9 +9,10 @@ from sqlalchemy import func, select
 from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
-from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, FacilityType, Stay, Town
+from eldercare.facilities import reserve
+from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, Stay, Town
 from eldercare.identity import mask_id_number
-from eldercare.placements import priority, reserve
+from eldercare.placements import priority
 from eldercare.placements.models import OPEN_STATUSES, Action, Application, ApplicationEvent, Status
 from eldercare.placements.workflow import declared_differences, is_disabled
 from eldercare.residents.models import Category, Elder, IdentityCase
@@ -131,7 +133,7 @@ def ranked_for_bed(bed: Bed, today: date) -> list[dict]:
     (placed by the bureau, the least able first); a disabled elder only to a nursing-type bed;
     those preferring the bed's town or home come first, then by score.
     """
-    tekun_bed = bed.facility.type == FacilityType.public_home and not bed.open_to_public
+    tekun_bed = bed.facility.serves_tekun and not bed.open_to_public
     if not bed.open_to_public and not tekun_bed:
         return []
     query = select(Application).where(Application.status == Status.approved)
@@ -217,3 +219,31 @@ def waiting_admissions(facility_id: int) -> list[dict]:
     accepted = _accepted_on([r.id for r in rows])
     return [{"application_id": r.id, "name": r.elder_name, "bed_id": r.bed_id, "bed_code": r.code,
              "accepted_on": accepted[r.id].date() if r.id in accepted else None} for r in rows]
+
+
+# Tekun applications still waiting for a bed (an offered one already holds its bed).
+PENDING = (Status.submitted, Status.under_review, Status.more_info, Status.approved)
+
+
+def pending_tekun_by_facility() -> dict[int, int]:
+    """Pending tekun applications, each counted for one facility that serves tekun elders: the first
+    such facility it names, else the first one of the first town it names."""
+    homes = sorted(reserve.serving_tekun(), key=lambda f: f.id)
+    home_ids = {h.id for h in homes}
+    first_home_of_town: dict[int, int] = {}
+    for home in homes:
+        first_home_of_town.setdefault(home.town_id, home.id)
+    result: dict[int, int] = defaultdict(int)
+    for facility_ids, town_ids in db.session.execute(
+        select(Application.preferred_facility_ids, Application.preferred_town_ids)
+        .where(Application.category == Category.tekun, Application.status.in_(PENDING))
+    ):
+        home = next((f for f in facility_ids or [] if f in home_ids), None)
+        if home is None:
+            home = next((first_home_of_town[t] for t in town_ids or [] if t in first_home_of_town), None)
+        if home is not None:
+            result[home] += 1
+    return result
+
+
+reserve.count_pending_with(pending_tekun_by_facility)

@@ -16,12 +16,12 @@ from eldercare.auth import policy
 from eldercare.auth.models import Role
 from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
+from eldercare.facilities import reserve
 from eldercare.facilities import services as beds
-from eldercare.facilities.models import Bed, BedHold, CareType, FacilityType
+from eldercare.facilities.models import Bed, BedHold, CareType
 from eldercare.identity import mask_id_number, parse_id_number
 from eldercare.models import claim, utcnow
 from eldercare.notifications import notify
-from eldercare.placements import reserve
 from eldercare.placements.models import (
     ACTIVE_STATUSES,
     BUREAU,
@@ -248,8 +248,8 @@ def check_eligible(application: Application, bed: Bed) -> None:
     if (is_disabled(application) or application.needs_nursing) and bed.care_type != CareType.nursing:
         raise NotEligible(_l("This elder needs a nursing-type bed."))
     if application.category == Category.tekun:
-        if bed.facility.type != FacilityType.public_home or bed.open_to_public:
-            raise NotEligible(_l("Tekun elders are placed in the reserved beds of public nursing homes."))
+        if not bed.facility.serves_tekun or bed.open_to_public:
+            raise NotEligible(_l("Tekun elders are placed in the beds kept for them by the homes that serve them."))
     else:
         if not bed.open_to_public:
             raise NotEligible(_l("This bed is not open to the public."))

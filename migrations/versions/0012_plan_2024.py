@@ -1,4 +1,4 @@
-"""plan 2024: reserved for issue 12 (the 2024 plan: tekun scope, priority groups, assessments), by the lead; empty until that work lands
+"""the 2024 plan: which facilities keep a tekun reserve (serves_tekun), the reason of an assessment
 
 Revision ID: 0012
 Revises: 0011
@@ -16,8 +16,15 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('facility', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('serves_tekun', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Public homes serve tekun elders, and so does any institution where tekun elders live now
+    # (the regional centres public homes became).
+    op.execute("UPDATE facility SET serves_tekun = true WHERE type = 'public_home' OR id IN ("
+               "SELECT bed.facility_id FROM stay JOIN bed ON bed.id = stay.bed_id JOIN elder ON elder.id = stay.elder_id "
+               "WHERE stay.end_on IS NULL AND elder.category = 'tekun' AND bed.kind = 'institution')")
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('facility', schema=None) as batch_op:
+        batch_op.drop_column('serves_tekun')
