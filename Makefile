@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) $(MO)
 
+# `make run` is a development server: named explicitly, since the default configuration is production.
+run: export ELDERCARE_CONFIG ?= development
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

@@ -15,19 +15,22 @@ _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
-def hidden_characters(text: str) -> list[str]:
-    """The control, zero-width and direction-changing characters in `text`."""
-    return [c for c in text if c in _INVISIBLE or c in _BIDI or unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs")]
+def hidden_characters(text: str, allowed: str = "") -> list[str]:
+    """The control, zero-width and direction-changing characters in `text` (but `allowed`)."""
+    return [c for c in text if c not in allowed and (
+        c in _INVISIBLE or c in _BIDI or unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs"))]
 
 
 class PlainText:
-    """A name, a relation, a code: printable characters only, one line."""
+    """A name, a relation, a code: printable characters only, one line. `multiline=True` (a
+    reason, notes) lets line breaks and tabs through."""
 
-    def __init__(self, message=None):
+    def __init__(self, message=None, multiline: bool = False):
         self.message = message
+        self.allowed = "\r\n\t" if multiline else ""
 
     def __call__(self, form, field):
-        if field.data and hidden_characters(field.data):
+        if field.data and hidden_characters(field.data, self.allowed):
             raise ValidationError(self.message or _l("Please remove control or invisible characters."))
 
 

@@ -296,7 +296,8 @@ def test_login_limits_are_shared_through_redis_by_separate_processes(database_ur
 
     def run(times):
         result = subprocess.run([sys.executable, "-c", script, database_url, prefix, str(times)], cwd=ROOT,
-                                capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert result.returncode == 0, result.stderr[-2000:]
         return result.stdout.split()
 

@@ -62,12 +62,14 @@ def register():
     if form.validate_on_submit():
         try:
             services.register_family(full_name=form.full_name.data.strip(), phone=form.phone.data,
-                                            password=form.password.data)
+                                     password=form.password.data)
             db.session.commit()
+        except services.UsernameTaken:
+            db.session.rollback()  # registered by another request at the same moment: the same answer
         except DomainError as error:
             db.session.rollback()
             form.password.errors.append(str(error))
-        else:
+        if not form.password.errors:
             # The same answer whether the account was opened now or the number already had one.
             flash(_l("Thank you. Log in now with your mobile number and your password. If this number already "
                      "had an account, its own password stays valid (the civil-affairs bureau can reset it)."), "info")

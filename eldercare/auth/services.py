@@ -51,9 +51,8 @@ def create_user(actor, *, username: str, full_name: str, role: Role, password: s
     user.set_password(password)
     db.session.add(user)
     try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:  # the same name, created at the same moment
+        db.session.flush()
+    except IntegrityError as error:  # the same name, created at the same moment: the caller rolls back
         raise UsernameTaken(_l("The user name %(name)s is taken.", name=username)) from error
     audit.record(actor, "user.create", user, after={"username": username, "role": role.value})
     return user
@@ -66,16 +65,13 @@ def register_family(*, full_name: str, phone: str, password: str) -> User | None
     passwords.check(password, username=phone, phone=phone)
     existing = _find(phone)
     if existing is None:
-        try:
-            return create_user(None, username=phone, full_name=full_name, role=Role.family, password=password,
-                               phone=phone)
-        except UsernameTaken:
-            existing = _find(phone)
-    else:
-        generate_password_hash(password)  # as long as creating the account would have taken
-    if existing is not None:
-        notify(existing, _l("Someone tried to open a new account with your mobile number. If it was you, "
-                            "log in with your existing account."))
+        # Two registrations of one number at the same moment: the second raises UsernameTaken at
+        # the unique index; its caller rolls back and answers as for any taken number.
+        return create_user(None, username=phone, full_name=full_name, role=Role.family, password=password,
+                           phone=phone)
+    generate_password_hash(password)  # as long as creating the account would have taken
+    notify(existing, _l("Someone tried to open a new account with your mobile number. If it was you, "
+                        "log in with your existing account."))
     return None
 
 

@@ -36,7 +36,7 @@ class ApplicationForm(FlaskForm):
                                              widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     preferred_facility_ids = SelectMultipleField(_l("Preferred homes"), coerce=int)
     needs_nursing = BooleanField(_l("Needs a nursing-type bed"))
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000), PlainText(multiline=True)])
 
 
 class SubmitForm(FlaskForm):
@@ -50,7 +50,8 @@ class ApproveForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (the family will read it)"), validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField(_l("Reason (the family will read it)"), validators=[DataRequired(), Length(max=500),
+                                                                                        PlainText(multiline=True)])
 
 
 class OfferForm(FlaskForm):
