@@ -18,12 +18,13 @@ def _operations(spec: dict) -> list[dict]:
             if method not in item:
                 continue
             operation = item[method]
-            body = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {})
+            media_type, body = next(iter((operation.get("requestBody") or {}).get("content", {}).items()),
+                                    (None, {}))
             result.append({
                 "method": method.upper(), "path": path, "summary": operation.get("summary", ""),
                 "public": operation.get("security") == [],
                 "parameters": [p for p in operation.get("parameters", []) + item.get("parameters", [])],
-                "body": _resolve(spec, body.get("schema")),
+                "body": _resolve(spec, body.get("schema")), "media_type": media_type,
                 "responses": sorted(code for code in operation.get("responses", {}) if code != "default"),
             })
     return result
