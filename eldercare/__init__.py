@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     from eldercare.caregivers import models as _caregivers  # noqa: F401
     from eldercare.dashboard import models as _dashboard  # noqa: F401
     from eldercare.facilities import models as _facilities  # noqa: F401
+    from eldercare.placements import documents as _documents  # noqa: F401
     from eldercare.placements import models as _placements  # noqa: F401
     from eldercare.reports import models as _reports  # noqa: F401
     from eldercare.residents import models as _residents  # noqa: F401

@@ -14,6 +14,7 @@ class Role(enum.StrEnum):
     bureau_staff = "bureau_staff"
     facility_manager = "facility_manager"
     family = "family"
+    town_assistant = "town_assistant"  # 镇/街道民政助理员: applies on behalf of elders of their town
 
 
 BUREAU_ROLES = frozenset({Role.bureau_admin, Role.bureau_staff})
@@ -35,6 +36,8 @@ class User(UserMixin, Base):
     role: Mapped[Role] = mapped_column(db_enum(Role))
     full_name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # A town assistant's town or street: the elders they may apply for (auth/policy.py).
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
     active: Mapped[bool] = mapped_column(default=True)
     # Moved on to end every session of the account (eldercare/auth/sessions.py).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -82,7 +82,10 @@ class Application(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)  # who applied: a family or a town assistant
+    # Set when a town's civil-affairs assistant applied on the elder's behalf: that town's
+    # assistants follow it (auth/policy.py), and the bureau sees who applied for whom.
+    assistant_town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"), index=True)
     elder_name: Mapped[str] = mapped_column(String(64))
     # Normalised (identity.parse_id_number); sensitive like the elder's: masked, never sent back to a form.
     id_number: Mapped[str] = mapped_column(String(18), index=True)
@@ -117,6 +120,7 @@ class Application(Base):
 
     elder = relationship("Elder")
     family = relationship("User")
+    assistant_town = relationship("Town")
     offered_bed = relationship("Bed")
     stay = relationship("Stay")
     events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application")
