@@ -256,6 +256,16 @@ def test_one_user_name_is_throttled_from_any_address(client, manager):
                      environ_base={"REMOTE_ADDR": "10.0.0.99"}).status_code == 429
 
 
+def test_the_login_form_and_api_token_requests_count_together(client, manager):
+    for _ in range(3):
+        assert try_login(client, manager.username, "nope").status_code == 200
+    for _ in range(2):
+        assert client.post("/api/v1/tokens", json={"username": manager.username, "password": "nope"}).status_code == 401
+    assert client.post("/api/v1/tokens", json={"username": manager.username,
+                                               "password": factories.PASSWORD}).status_code == 429
+    assert try_login(client, manager.username, factories.PASSWORD).status_code == 429
+
+
 def test_registration_is_throttled_per_address(client, db):
     for n in range(5):
         post(client, "/register", {"full_name": "李红", "phone": f"1390000001{n}", "password": "a long passphrase",

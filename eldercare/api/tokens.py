@@ -1,6 +1,5 @@
 """POST /tokens (user name and password, throttled like the login form), list and revoke."""
 
-from flask import current_app, request
 from flask_login import current_user
 from flask_smorest import abort
 
@@ -11,23 +10,17 @@ from eldercare.api.blueprint import N_, bp
 from eldercare.auth import policy, tokens
 from eldercare.auth.models import User
 from eldercare.auth.services import authenticate
-from eldercare.extensions import db, limiter
-
-
-def _token_key():
-    body = request.get_json(silent=True)
-    username = body.get("username", "") if isinstance(body, dict) else ""
-    return f"{request.remote_addr}:{str(username).strip().lower()}"
+from eldercare.auth.throttles import login_attempts
+from eldercare.extensions import db
 
 
 @bp.route("/tokens", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], key_func=_token_key,
-               deduct_when=lambda response: response.status_code == 401)
+@login_attempts(lambda response: response.status_code == 401)
 @bp.arguments(schemas.TokenRequest)
 @bp.response(201, schemas.NewToken)
 @bp.doc(security=[], summary=N_("Get a bearer token for a user name and password"))
 def create_token(body):
-    """Failed attempts count against the same limit as the login form (per address and user name)."""
+    """Failed attempts count against the same limits as the login form (per user name and per address)."""
     user = authenticate(body["username"], body["password"])
     if user is None:
         abort(401, message="Wrong user name or password.")

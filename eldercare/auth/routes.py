@@ -3,11 +3,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from eldercare.auth import policy, services, sessions
+from eldercare.auth import policy, services, sessions, throttles
 from eldercare.auth.forms import ChangePasswordForm, LoginForm, RegisterForm, ResetPasswordForm, UserForm
 from eldercare.auth.models import Role, User
 from eldercare.errors import DomainError
-from eldercare.extensions import db, limiter
+from eldercare.extensions import db
 from eldercare.redirects import redirect_back
 
 bp = Blueprint("auth", __name__)
@@ -18,25 +18,8 @@ def _failed(response) -> bool:
     return response.status_code in (200, 422)
 
 
-def _username_key():
-    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
-
-
-def _address_key():
-    return "address:" + (request.remote_addr or "")
-
-
-def _user_key():
-    return f"user:{current_user.get_id()}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
-# Failed logins are counted per user name (guessing one password) and per address (one password
-# tried against many user names); either limit reached refuses every login attempt for a while.
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], key_func=_username_key, methods=["POST"],
-               deduct_when=_failed, scope="login-user")
-@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_LIMIT"], key_func=_address_key, methods=["POST"],
-               deduct_when=_failed, scope="login-address")
+@throttles.login_attempts(_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("facilities.home"))
@@ -51,8 +34,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], key_func=_address_key, methods=["POST"],
-               scope="register")
+@throttles.registrations
 def register():
     """A family opens an account: name, mobile number (their user name) and a password. The answer
     is the same whether or not the number already has an account."""
@@ -95,8 +77,7 @@ def set_language(code):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"], key_func=_user_key, methods=["POST"],
-               scope="password-change")
+@throttles.password_changes
 def change_password():
     """Every user changes their own password; their other sessions end."""
     form = ChangePasswordForm()
@@ -145,8 +126,7 @@ def _account(user_id: int) -> User:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @policy.roles_required(Role.bureau_admin)
-@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"], key_func=_user_key, methods=["POST"],
-               scope="password-change")
+@throttles.password_changes
 def account(user_id):
     """One account: the administrator resets its password or (de)activates it."""
     user = _account(user_id)
