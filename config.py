@@ -53,6 +53,8 @@ class Config:
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'eldercare.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Behind nginx (or another proxy): how many proxies set X-Forwarded-For/-Proto/-Host; 0 trusts none.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     REPORTS_DIR = os.environ.get("REPORTS_DIR", str(BASE_DIR / "reports"))
     # Applications' supporting documents (certificates): outside the web root, served only
     # through the application's access check (placements/documents.py).
@@ -81,6 +83,11 @@ class Config:
     # (redis://...) so every worker and app server counts together.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "eldercare")
+    # Redis down: fail open to per-process counting (each worker still throttles on its own),
+    # with a warning in the log, rather than refusing every login (README: Running in production).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")  # failed logins per user name
     LOGIN_ADDRESS_LIMIT = os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per 15 minutes")  # failed logins per address
     REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "5 per hour")  # accounts opened per address

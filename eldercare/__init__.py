@@ -38,6 +38,9 @@ def create_app(config=None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from eldercare import ops
+
+    ops.init_app(app)
     return app
 
 

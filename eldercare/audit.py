@@ -7,6 +7,7 @@ an action and its audit event are committed or rolled back together. Sensitive v
 
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +28,8 @@ class AuditEvent(Base):
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # The request that made the change (its X-Request-ID, as in the request log); None from a command or a job.
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 def record(actor, action: str, entity, *, facility_id=None, before=None, after=None) -> AuditEvent:
@@ -40,6 +43,7 @@ def record(actor, action: str, entity, *, facility_id=None, before=None, after=N
         facility_id=facility_id,
         before=before,
         after=after,
+        request_id=g.get("request_id") if has_request_context() else None,
     )
     db.session.add(event)
     return event

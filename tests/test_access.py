@@ -67,6 +67,7 @@ ROUTES = {
     "placements.show": ("GET", "/applications/{application}", FAMILY | BUREAU | MANAGER),
     "placements.review": ("GET", "/review", BUREAU),
     "placements.weights": ("GET", "/review/weights", BUREAU),
+    "placements.groups": ("POST", "/review/groups", {"bureau_admin"}),
     "placements.match": ("GET", "/beds/{bed}/match", BUREAU),
     "placements.assess": ("GET", "/applications/{application}/assess", BUREAU),
     "facilities.assess": ("GET", "/beds/{resident_bed}/assess", MANAGER),
@@ -104,6 +105,10 @@ ROUTES.update({
     "reports.order": ("POST", "/reports/order", BUREAU | {"manager", "other_manager"}),  # then each scope's check
     "reports.job": ("GET", "/reports/jobs/{report_job}", BUREAU | MANAGER),
     "reports.download": ("GET", "/reports/{report}/file", BUREAU | MANAGER),
+})
+ROUTES.update({
+    "ops.healthz": ("GET", "/healthz", set(ROLES)),  # health checks: no login (tests/test_ops.py)
+    "ops.readyz": ("GET", "/readyz", set(ROLES)),
 })
 # Routes whose POST side needs its own check (GET checked above).
 POSTS = {
