@@ -1,4 +1,8 @@
-"""Headers on every response, and requests refused before any view sees them."""
+"""Headers on every response, and requests refused before any view sees them.
+
+No Server header is set here: gunicorn (production) sends "Server: gunicorn" without a version
+and would send ours beside it; only the development server names its version.
+"""
 
 from flask import abort, request
 
@@ -39,10 +43,6 @@ def register(app) -> None:
             response.headers.setdefault("Cache-Control", "no-store")  # personal data stays out of caches
         for name, value in HEADERS.items():
             response.headers[name] = value
-        if request.environ.get("SERVER_SOFTWARE", "").startswith("Werkzeug"):
-            # The development server would announce "Werkzeug/x Python/y"; it keeps a Server header
-            # the app sets. (gunicorn always sends its own, without a version, and would add ours.)
-            response.headers["Server"] = "eldercare"
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -391,3 +391,55 @@ def test_reading_messages_marks_nothing_read_until_asked(db, client, family):
     assert unread_count(family.id) == 1
     assert post(client, "/notifications/read").status_code == 302
     assert unread_count(family.id) == 0
+
+
+# 9. Catalogs wherever the app runs ---------------------------------------------------------------
+
+def test_missing_or_stale_catalogs_are_compiled_at_start_up(app, tmp_path, monkeypatch):
+    import shutil
+
+    from babel.messages.mofile import read_mo
+
+    from eldercare import catalogs
+
+    for po in catalogs.TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        target = tmp_path / po.relative_to(catalogs.TRANSLATIONS)
+        target.parent.mkdir(parents=True)
+        shutil.copy(po, target)
+    monkeypatch.setattr(catalogs, "TRANSLATIONS", tmp_path)
+    catalogs.compile_if_stale(app)
+    with (tmp_path / "zh" / "LC_MESSAGES" / "messages.mo").open("rb") as mo:
+        assert read_mo(mo).get("Log in").string == "登录"
+    stale = tmp_path / "en" / "LC_MESSAGES" / "messages.mo"
+    os.utime(stale, (0, 0))
+    catalogs.compile_if_stale(app)
+    assert stale.stat().st_mtime > 0
+
+
+def test_production_under_gunicorn_names_no_server_version(database_url, tmp_path):
+    """The real production server: Chinese pages, the headers, and a Server header without a version."""
+    import secrets
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "ELDERCARE_CONFIG": "production", "SECRET_KEY": secrets.token_hex(32),
+           "DATABASE_URL": database_url}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-w", "1", "-b", f"127.0.0.1:{port}",
+                               "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                response = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not answer")
+        assert response.headers.get_all("Server") == ["gunicorn"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "<title>登录" in response.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
