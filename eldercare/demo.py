@@ -504,6 +504,131 @@ def _caregivers(admin, today: date, used: set[str]) -> int:
              "changed_by_id": admin.id} for level, pay in PAY_BANDS.items()])
     sessions, attendance = [], []
     for facility_id, attendees in working.items():
+        for _ in range(rng.randint(3, 8)):
+            held = date(today.year, 1, 1) + timedelta(days=rng.randint(0, (today - date(today.year, 1, 1)).days))
+            sessions.append(({"facility_id": facility_id, "course": rng.choice(COURSES), "held_on": held,
+                              "hours": rng.choice((4, 6, 8)), "provider": "院内培训"},
+                             rng.sample(attendees, max(1, int(len(attendees) * rng.uniform(0.5, 0.95))))))
+    if sessions:
+        session_ids = db.session.scalars(insert(TrainingSession).returning(TrainingSession.id,
+                                                                           sort_by_parameter_order=True),
+                                         [s for s, _ in sessions]).all()
+        for session_id, (_, attendees) in zip(session_ids, sessions, strict=True):
+            attendance.extend({"session_id": session_id, "caregiver_id": c} for c in attendees)
+        db.session.execute(insert(training_attendance), attendance)
+    caregiver_services.raise_reminders(today)
+    return len(ids)
+
+
+# Caregivers (domain.md section 5): rosters sized to each institution's residents, with the gaps
+# a bureau would recognise: about 90% pre-job coverage, levels mostly 五级/四级, some pay below
+# the band, a few homes short of caregivers, in-service hours short in many homes.
+PAY_BANDS = {NO_CERTIFICATE: 2900, 5: 3300, 4: 3800, 3: 4400, 2: 5000, 1: 5800}
+LEVEL_WEIGHTS = {NO_CERTIFICATE: 12, 5: 45, 4: 28, 3: 11, 2: 3, 1: 1}
+PROVIDERS = ("如皋市职业教育中心", "如皋市养老服务指导中心", "南通市养老护理职业培训学校")
+COURSES = ("失能老人照护", "消防安全与应急疏散", "老年人营养与喂食", "压疮预防与护理", "认知症照护", "感染防控")
+
+
+def _caregivers(admin, today: date, used: set[str]) -> int:
+    """Bulk-insert rosters, training, certificates, pay bands and this year's sessions; then raise
+    the reminders they call for. Returns the number of caregivers."""
+    rng = random.Random(20240601)
+    residents: dict[int, list[int]] = {}  # facility -> [fully disabled, partly disabled, others]
+    for facility_id, care, level, n in db.session.execute(
+        select(Bed.facility_id, Bed.care_type, Elder.ability_level, func.count())
+        .join(Stay, Stay.bed_id == Bed.id).join(Elder, Elder.id == Stay.elder_id)
+        .where(Stay.end_on.is_(None), Bed.kind == BedKind.institution)
+        .group_by(Bed.facility_id, Bed.care_type, Elder.ability_level)
+    ):
+        counts = residents.setdefault(facility_id, [0, 0, 0])
+        nursing = care == CareType.nursing
+        if nursing and level in (AbilityLevel.severe, AbilityLevel.complete):
+            counts[0] += n
+        elif nursing and level in (AbilityLevel.mild, AbilityLevel.moderate):
+            counts[1] += n
+        else:
+            counts[2] += n
+    institutions = db.session.execute(select(Facility.id, Facility.town_id)
+                                      .where(Facility.type.in_([t.value for t in INSTITUTION_TYPES]))
+                                      .order_by(Facility.id)).all()
+    people, spells, posts = [], [], []
+    for facility_id, _town in institutions:
+        fully, partly, others = residents.get(facility_id, [0, 0, 0])
+        needed = -(-fully // 3) + -(-partly // 6)
+        if rng.random() < 0.12:  # a home short of caregivers
+            care = int(needed * rng.uniform(0.55, 0.85))
+        else:
+            care = -(-needed * 20 // 17) + 1 + others // 12
+        nurses = (fully + partly + others) // 40
+        for i in range(care + nurses):
+            post = Post.nurse if i >= care else (Post.head_caregiver if i == 0 and care >= 8 else Post.caregiver)
+            sex = Sex.female if rng.random() < 0.85 else Sex.male
+            birth = date(rng.randint(1962, 1998), rng.randint(1, 12), rng.randint(1, 28))
+            people.append({"name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+                           "id_number": _id_number(rng, used, birth, sex), "birth_on": birth, "sex": sex,
+                           "mobile": f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}"})
+            posts.append((facility_id, post))
+    ids = db.session.scalars(insert(Caregiver).returning(Caregiver.id, sort_by_parameter_order=True), people).all()
+    others_of_town = {}
+    for facility_id, town_id in institutions:
+        others_of_town.setdefault(town_id, []).append(facility_id)
+    town_of = dict(institutions)
+    pre_job, certificates, working = [], [], {}
+    for caregiver_id, (facility_id, post) in zip(ids, posts, strict=True):
+        hired = today - timedelta(days=rng.randint(20, 3000))
+        on_leave = rng.random() < 0.04
+        status_on = hired + timedelta(days=rng.randint(0, (today - hired).days)) if on_leave else hired
+        spells.append({"caregiver_id": caregiver_id, "facility_id": facility_id, "post": post,
+                       "status": EmploymentStatus.on_leave if on_leave else EmploymentStatus.active,
+                       "hired_on": hired, "status_on": status_on, "monthly_pay": 0})
+        earlier = [f for f in others_of_town[town_of[facility_id]] if f != facility_id]
+        if earlier and hired > today - timedelta(days=2500) and rng.random() < 0.04:  # moved from another home
+            start = hired - timedelta(days=rng.randint(200, 900))
+            spells.append({"caregiver_id": caregiver_id, "facility_id": rng.choice(earlier), "post": Post.caregiver,
+                           "status": EmploymentStatus.left, "hired_on": start,
+                           "status_on": hired - timedelta(days=rng.randint(1, 60)),
+                           "monthly_pay": rng.randint(3000, 4200)})
+        if rng.random() < 0.9:
+            pre_job.append({"caregiver_id": caregiver_id, "trained_on": hired - timedelta(days=rng.randint(3, 40)),
+                            "hours": rng.choice((40, 60, 80)), "provider": rng.choice(PROVIDERS), "passed": True})
+        elif rng.random() < 0.4:
+            pre_job.append({"caregiver_id": caregiver_id, "trained_on": hired - timedelta(days=rng.randint(3, 40)),
+                            "hours": 40, "provider": rng.choice(PROVIDERS), "passed": False})
+        level = rng.choices(list(LEVEL_WEIGHTS), list(LEVEL_WEIGHTS.values()))[0] if post != Post.nurse \
+            else NO_CERTIFICATE
+        valid_level = level
+        if level != NO_CERTIFICATE:
+            issued = today - timedelta(days=rng.randint(60, 3000))
+            expires = None
+            roll = rng.random()
+            if roll < 0.05:  # expired: issued long enough ago
+                issued = today - timedelta(days=rng.randint(400, 3000))
+                expires, valid_level = today - timedelta(days=rng.randint(1, 300)), NO_CERTIFICATE
+            elif roll < 0.08:
+                expires = today + timedelta(days=rng.randint(5, 55))  # a reminder is due
+            elif roll < 0.3:
+                expires = issued + timedelta(days=365 * 5 + rng.randint(0, 900))
+                if expires < today:
+                    expires = today + timedelta(days=rng.randint(61, 900))
+            certificates.append({"caregiver_id": caregiver_id, "number": f"3206{caregiver_id:010d}", "level": level,
+                                 "issued_on": issued, "issuer": "如皋市人力资源和社会保障局", "expires_on": expires,
+                                 "revoked": False})
+        band = PAY_BANDS[valid_level]
+        pay = band - rng.randint(100, 500) if rng.random() < 0.08 else band + rng.randint(0, 900)
+        spells[-2 if spells[-1]["status"] == EmploymentStatus.left else -1]["monthly_pay"] = pay
+        if post != Post.nurse and not on_leave:
+            working.setdefault(facility_id, []).append(caregiver_id)
+    db.session.execute(insert(Employment.__table__), spells)
+    if pre_job:
+        db.session.execute(insert(PreJobTraining.__table__), pre_job)
+    if certificates:
+        db.session.execute(insert(Certificate.__table__), certificates)
+    for year in (today.year - 1, today.year):
+        db.session.execute(insert(PayBand.__table__), [
+            {"year": year, "level": level, "minimum_pay": pay - (200 if year < today.year else 0),
+             "changed_by_id": admin.id} for level, pay in PAY_BANDS.items()])
+    sessions, attendance = [], []
+    for facility_id, attendees in working.items():
         for _ in range(rng.randint(2, 6)):
             held = date(today.year, 1, 1) + timedelta(days=rng.randint(0, (today - date(today.year, 1, 1)).days))
             sessions.append(({"facility_id": facility_id, "course": rng.choice(COURSES), "held_on": held,

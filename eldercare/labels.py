@@ -80,6 +80,7 @@ SKILL_LEVEL = {
     1: _l("level 1 (senior technician)"),
     0: _l("no certificate"),
 }
+SKILL_LEVEL_SHORT = {5: _l("L5"), 4: _l("L4"), 3: _l("L3"), 2: _l("L2"), 1: _l("L1"), 0: _l("none")}
 REMINDER_CAUSE = {
     ReminderCause.no_pre_job_training: _l("working without passed pre-job training"),
     ReminderCause.behind_in_service_hours: _l("behind in in-service training hours"),

@@ -208,7 +208,7 @@ def test_import_with_bad_rows_shows_each_error_and_writes_nothing(db, client, to
                                               formula_pay]))
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "confirm-import" not in page
-    errors = dict(re.findall(r'data-row="(\d+)".*?<td class="check">(.*?)</td>', page, re.S))
+    errors = dict(re.findall(r'data-row="(\d+)".*?<span class="check">(.*?)</span>\s*</li>', page, re.S))
     assert "✔" in errors["2"]
     assert "bad" in errors["3"] and "bad" in errors["4"] and "bad" in errors["5"]
     assert "3" in re.sub(r"<[^>]+>", "", errors["5"])  # the same ID number as row 3
