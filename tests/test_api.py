@@ -334,11 +334,14 @@ def test_an_application_from_draft_to_admission_through_the_api(app, db, client,
     assert client.post(f"{url}/approve", json={}, headers=as_bureau).json["status"] == "approved"
     offered = client.post(f"{url}/offer", json={"bed_id": bed.id, "hours": 24}, headers=as_bureau).json
     assert offered["status"] == "offered" and offered["offered_bed_id"] == bed.id
+    taken_back = client.post(f"{url}/withdraw-offer", json={"reason": "床位需检修"}, headers=as_bureau).json
+    assert taken_back["status"] == "approved" and taken_back["offered_bed_id"] is None
+    assert client.post(f"{url}/offer", json={"bed_id": bed.id}, headers=as_bureau).json["status"] == "offered"
     assert client.post(f"{url}/accept", json={}, headers=as_family).json["status"] == "accepted"
     admitted = client.post(f"{url}/admit", json={"on": local_today().isoformat()}, headers=as_manager).json
     assert admitted["status"] == "admitted" and admitted["stay_id"] is not None
-    assert [e["action"] for e in admitted["events"]] == ["submit", "start_review", "approve", "offer", "accept",
-                                                         "admit"]
+    assert [e["action"] for e in admitted["events"]] == ["submit", "start_review", "approve", "offer",
+                                                         "withdraw_offer", "offer", "accept", "admit"]
     listed = client.get("/api/v1/applications", headers=as_family).json["items"]
     assert [a["id"] for a in listed] == [application["id"]]
     assert client.get("/api/v1/applications?status=admitted", headers=as_bureau).json["items"][0]["id"] == \

@@ -87,6 +87,8 @@ ROUTES = {
     "api.application_accept": ("POST", "/api/v1/applications/{application}/accept", {}, FAMILY, set()),
     "api.application_decline": ("POST", "/api/v1/applications/{application}/decline", {}, FAMILY, set()),
     "api.application_withdraw": ("POST", "/api/v1/applications/{application}/withdraw", {}, FAMILY, set()),
+    "api.application_withdraw_offer": ("POST", "/api/v1/applications/{application}/withdraw-offer",
+                                       {"reason": "床位需检修"}, BUREAU, set()),  # after admit: it takes the bed back
     # Last: it ends the manager's own tokens.
     "api.revoke_user_tokens": ("POST", "/api/v1/users/{manager_user}/tokens/revoke", {}, MANAGER | {"bureau_admin"},
                                set()),

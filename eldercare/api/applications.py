@@ -141,6 +141,8 @@ _transition("request-info", N_("Send back to the family for more information, wi
             BUREAU_ROLES, lambda a, body: workflow.request_info(current_user, a, body["reason"]))
 _transition("offer", N_("Offer a vacant bed; it is held for the application until the offer expires"), schemas.OfferIn,
             BUREAU_ROLES, lambda a, body: workflow.offer(current_user, a, _bed(body["bed_id"]), hours=body["hours"]))
+_transition("withdraw-offer", N_("Take back an offered or accepted bed: the application returns to the waitlist"),
+            schemas.ReasonIn, BUREAU_ROLES, lambda a, body: workflow.withdraw_offer(current_user, a, body["reason"]))
 _transition("admit", N_("Admit an accepted offer into its bed: the stay begins"), schemas.AdmitApplicationIn,
             (Role.facility_manager, *BUREAU_ROLES), lambda a, body: workflow.admit(current_user, a, on=body["on"]),
             policy.can_admit_application)
