@@ -10,7 +10,7 @@ TRANSLATIONS := eldercare/translations
 PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install run test test-sqlite test-postgres system-packages bench lint messages
+.PHONY: install run prod test test-sqlite test-postgres system-packages bench lint messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# `make prod`: gunicorn and the scheduler under the production configuration, against the local
+# PostgreSQL (database eldercare_prod) and Redis, for a trial on one machine (deploy/run-local.sh).
+prod: install
+	VENV=$(VENV) deploy/run-local.sh
 
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

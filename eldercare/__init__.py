@@ -103,7 +103,9 @@ def register_blueprints(app: Flask) -> None:
     from eldercare.dashboard.routes import bp as dashboard_bp
     from eldercare.facilities.assignments import bp as assignments_bp
     from eldercare.facilities.bed_files import bp as bed_files_bp
+    from eldercare.facilities.registry_routes import bp as registry_bp
     from eldercare.facilities.routes import bp as facilities_bp
+    from eldercare.placements.document_routes import bp as documents_bp
     from eldercare.placements.routes import bp as placements_bp
     from eldercare.reports.routes import bp as reports_bp
     from eldercare.residents.routes import bp as residents_bp
@@ -117,6 +119,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(residents_bp)
     app.register_blueprint(caregivers_bp)
     app.register_blueprint(bed_files_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(registry_bp)
 
     from eldercare.api import init_app as init_api
 

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from eldercare.auth.models import Role
 from eldercare.caregivers.models import EmploymentStatus, Post, ReminderCause
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType, Ownership
+from eldercare.placements.documents import DocumentKind
 from eldercare.placements.models import Action, Status
 from eldercare.residents.models import AbilityLevel, Category, Sex
 
@@ -91,6 +92,12 @@ ROLE = {
     Role.bureau_staff: _l("bureau staff"),
     Role.facility_manager: _l("facility manager"),
     Role.family: _l("family"),
+    Role.town_assistant: _l("town civil-affairs assistant"),
+}
+DOCUMENT_KIND = {
+    DocumentKind.disability_certificate: _l("disability certificate"),
+    DocumentKind.dibao_certificate: _l("dibao certificate"),
+    DocumentKind.other: _l("other supporting document"),
 }
 
 

@@ -38,8 +38,9 @@ class Client(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def _app(database_url):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+def _app(database_url, tmp_path_factory):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url,
+                     DOCUMENTS_DIR=str(tmp_path_factory.mktemp("documents")))
     app.test_client_class = Client
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":

@@ -70,8 +70,8 @@ def identity_case(elder_, claimed_name="别名"):
     return case
 
 
-def user(username, role, facilities=(), password=PASSWORD):
-    u = User(username=username, role=role, full_name=username)
+def user(username, role, facilities=(), password=PASSWORD, town=None):
+    u = User(username=username, role=role, full_name=username, town_id=town.id if town else None)
     u.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")  # fast: tests make many users
     u.facilities = list(facilities)
     db.session.add(u)
@@ -129,3 +129,16 @@ def report_and_job(facility):
     db.session.add(job)
     db.session.commit()
     return report.id, job.id
+
+
+def document(application_, content=b"%PDF-1.4 test certificate", kind="disability_certificate"):
+    """A supporting document of the application, written where DOCUMENTS_DIR points."""
+    from eldercare.placements import documents
+
+    with_status = application_.status
+    application_.status = Status.draft  # documents are attached to a draft; put the status back after
+    d = documents.attach(application_.family, application_, kind=documents.DocumentKind(kind), name="证明.pdf",
+                         content=content)
+    application_.status = with_status
+    db.session.commit()
+    return d

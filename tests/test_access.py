@@ -12,12 +12,13 @@ from eldercare.placements.models import Status
 from tests import factories
 from tests.conftest import csrf_token, login
 
-ROLES = ["anonymous", "bureau_admin", "bureau_staff", "manager", "other_manager", "family"]
+ROLES = ["anonymous", "bureau_admin", "bureau_staff", "manager", "other_manager", "family", "assistant"]
 EVERYONE = set(ROLES) - {"anonymous"}
 STAFF = {"bureau_admin", "bureau_staff", "manager"}  # 'manager' manages the facility in the URL
 MANAGER = {"manager"}
 BUREAU = {"bureau_admin", "bureau_staff"}
-FAMILY = {"family"}  # the family who made the application in the URL
+# The family who made the application in the URL; for the town assistant, one made on an elder's behalf in their town.
+FAMILY = {"family", "assistant"}
 
 # endpoint -> (method, url template, roles allowed; public routes allow "anonymous")
 ROUTES = {
@@ -110,6 +111,16 @@ ROUTES.update({
     "ops.healthz": ("GET", "/healthz", set(ROLES)),  # health checks: no login (tests/test_ops.py)
     "ops.readyz": ("GET", "/readyz", set(ROLES)),
 })
+ROUTES.update({  # the facility registry, town assistants' towns and applications' documents (issue 12)
+    "registry.index": ("GET", "/registry", BUREAU),
+    "registry.new": ("GET", "/registry/new", {"bureau_admin"}),
+    "registry.edit": ("GET", "/registry/{facility}", {"bureau_admin"}),
+    "registry.change_type": ("POST", "/registry/{facility}/type", {"bureau_admin"}),
+    "registry.close": ("POST", "/registry/{facility}/close", {"bureau_admin"}),
+    "assignments.user_town": ("GET", "/users/{assistant_account}/town", {"bureau_admin"}),
+    "documents.attach": ("POST", "/applications/{application}/documents", FAMILY),
+    "documents.show": ("GET", "/documents/{document}", FAMILY | BUREAU | MANAGER),
+})
 # Routes whose POST side needs its own check (GET checked above).
 POSTS = {
     "facilities.admit": ("/facilities/{facility}/admit", MANAGER),
@@ -130,6 +141,9 @@ POSTS = {
     "caregivers.training": ("/facilities/{facility}/training", MANAGER),
     "caregivers.import_roster": ("/facilities/{facility}/caregivers/import", MANAGER),
     "caregivers.pay_bands": ("/caregivers/pay-bands", {"bureau_admin"}),
+    "registry.new": ("/registry/new", {"bureau_admin"}),
+    "registry.edit": ("/registry/{facility}", {"bureau_admin"}),
+    "assignments.user_town": ("/users/{assistant_account}/town", {"bureau_admin"}),
 }
 
 
@@ -160,20 +174,23 @@ def test_each_role_gets_the_expected_answer_on_every_route(app, db, client, role
     users = {
         "bureau_admin": (Role.bureau_admin, []), "bureau_staff": (Role.bureau_staff, []),
         "manager": (Role.facility_manager, [facility, meal_point]), "other_manager": (Role.facility_manager, [other]),
-        "family": (Role.family, []),
+        "family": (Role.family, []), "assistant": (Role.town_assistant, []),
     }
     owner = factories.user("owner", Role.family) if role != "family" else None
     me = None
     if role != "anonymous":
         kind, facilities = users[role]
-        me = factories.user(role, kind, facilities=facilities)
-    application = factories.application(owner or me, offered_bed=offered, status=Status.accepted)
+        me = factories.user(role, kind, facilities=facilities, town=town if role == "assistant" else None)
+    application = factories.application(owner or me, offered_bed=offered, status=Status.accepted,
+                                        assistant_town_id=town.id if role == "assistant" else None)
     if me is not None:
         login(client, me)
     account = factories.user("another_manager", Role.facility_manager)  # administered on the accounts pages
     ids = {"facility": facility.id, "bed": bed.id, "meal_point": meal_point.id, "town": town.id, "account": account.id,
            "application": application.id, "resident_bed": resident_bed.id,
-           "case": factories.identity_case(resident).id}
+           "case": factories.identity_case(resident).id,
+           "assistant_account": factories.user("another_assistant", Role.town_assistant, town=town).id,
+           "document": factories.document(application).id}
     ids["caregiver"], ids["certificate"] = factories.caregiver_with_certificate(facility)
     ids["report"], ids["report_job"] = factories.report_and_job(facility)
     db.session.commit()  # a refused request rolls back: what the routes need must be committed first

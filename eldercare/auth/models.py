@@ -44,6 +44,7 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     facilities = relationship("Facility", secondary=facility_manager, back_populates="managers")
+    town = relationship("Town")
 
     @property
     def is_active(self) -> bool:

@@ -43,10 +43,24 @@ def can_see_full_id_numbers(user) -> bool:
     return user.is_bureau
 
 
-def can_view_application(user, application) -> bool:
-    """The family who made it; the bureau; the managers of the home whose bed it was offered or given."""
+def can_apply(user) -> bool:
+    """Families apply for their elders; a town assistant for elders of their town who have no family to do it."""
+    return user.role == Role.family or (user.role == Role.town_assistant and user.town_id is not None)
+
+
+def _applied_for(user, application) -> bool:
+    """The family who made it, or the assistants of the town that made it on the elder's behalf."""
     if user.role == Role.family:
         return application.family_id == user.id
+    return (user.role == Role.town_assistant and application.assistant_town_id is not None
+            and application.assistant_town_id == user.town_id)
+
+
+def can_view_application(user, application) -> bool:
+    """The family who made it (or its town's assistants); the bureau; the managers of the home
+    whose bed it was offered or given. Its supporting documents are seen by the same people."""
+    if user.role in (Role.family, Role.town_assistant):
+        return _applied_for(user, application)
     if user.is_bureau:
         return True
     bed = application.offered_bed or (application.stay.bed if application.stay_id else None)
@@ -54,8 +68,14 @@ def can_view_application(user, application) -> bool:
 
 
 def can_change_application(user, application) -> bool:
-    """Only the family who made an application edits, submits, withdraws or answers offers."""
-    return user.role == Role.family and application.family_id == user.id
+    """Only the family who made an application (or, for one made on an elder's behalf, the
+    assistants of that town) edits, submits, withdraws, attaches documents or answers offers."""
+    return _applied_for(user, application)
+
+
+def can_manage_registry(user) -> bool:
+    """The facility registry (register, edit, close, change a facility's type): the bureau administrator."""
+    return user.role == Role.bureau_admin
 
 
 def can_admit_application(user, application) -> bool:

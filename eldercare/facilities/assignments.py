@@ -1,5 +1,6 @@
-"""Which facilities a manager's account manages: the facility side of user administration
-(accounts themselves are made in eldercare/auth, which knows nothing of facilities)."""
+"""Which facilities a manager's account manages, and which town a town assistant's account
+applies for: the facility side of user administration (accounts themselves are made in
+eldercare/auth, which knows nothing of facilities)."""
 
 from flask import Blueprint, abort, flash, render_template, url_for
 from flask_babel import lazy_gettext as _l
@@ -12,8 +13,8 @@ from eldercare.auth import policy
 from eldercare.auth.models import Role, User
 from eldercare.extensions import db
 from eldercare.facilities import services
-from eldercare.facilities.forms import ManagedFacilitiesForm
-from eldercare.facilities.models import Facility
+from eldercare.facilities.forms import ManagedFacilitiesForm, TownForm
+from eldercare.facilities.models import Facility, Town
 
 bp = Blueprint("assignments", __name__)
 
@@ -37,3 +38,21 @@ def user_facilities(user_id):
         flash(_l("This manager has no facility yet: choose the ones they manage."), "info")
     return render_template("facilities/user_facilities.html", account=user, form=form)
 
+
+
+@bp.route("/users/<int:user_id>/town", methods=["GET", "POST"])
+@policy.roles_required(Role.bureau_admin)
+def user_town(user_id):
+    user = db.get_or_404(User, user_id)
+    if user.role != Role.town_assistant:
+        abort(404)
+    form = TownForm()
+    form.town_id.choices = [SelectChoice(t.id, t.name) for t in db.session.scalars(select(Town).order_by(Town.code))]
+    back = url_for("assignments.user_town", user_id=user.id)
+    if form.is_submitted():
+        return form_actions.run(form, lambda: services.assign_town(current_user, user, form.town_id.data),
+                                _l("Saved."), back)
+    form.town_id.data = user.town_id
+    if user.town_id is None:
+        flash(_l("This assistant has no town or street yet: choose the one they work for."), "info")
+    return render_template("facilities/user_town.html", account=user, form=form)

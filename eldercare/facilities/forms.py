@@ -100,3 +100,7 @@ class MealForm(FlaskForm):
 
     def subsidised(self) -> dict[str, int]:
         return {c.value: getattr(self, c.value).data or 0 for c in Category}
+
+
+class TownForm(FlaskForm):
+    town_id = SelectField(_l("Town or street"), coerce=int, validators=[DataRequired()])

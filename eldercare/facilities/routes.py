@@ -59,7 +59,7 @@ def bed_choices(beds) -> list[SelectChoice]:
 def home():
     if current_user.role == Role.facility_manager and len(current_user.facilities) == 1:
         return redirect(url_for("facilities.board", facility_id=current_user.facilities[0].id))
-    if current_user.role == Role.family:
+    if current_user.role in (Role.family, Role.town_assistant):
         return redirect(url_for("placements.index"))
     if current_user.is_bureau:
         return redirect(url_for("dashboard.index"))

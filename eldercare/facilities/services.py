@@ -31,6 +31,7 @@ from eldercare.facilities.models import (
     MealLog,
     Room,
     Stay,
+    Town,
 )
 from eldercare.models import claim, utcnow
 from eldercare.timekeeping import local_today
@@ -494,3 +495,15 @@ def assign_managed_facilities(actor, user, facility_ids) -> None:
     db.session.flush()
     audit.record(actor, "user.assign_facilities", user, before={"facility_ids": before},
                  after={"facility_ids": sorted(f.id for f in user.facilities)})
+
+
+def assign_town(actor, user, town_id: int) -> None:
+    """Set the town or street a town assistant's account applies for (the administrator's page)."""
+    if user.role != Role.town_assistant:
+        raise InvalidInput(_l("Only town civil-affairs assistants are assigned to a town or street."))
+    if db.session.get(Town, town_id) is None:
+        raise InvalidInput(_l("Please choose the town or street."))
+    before = user.town_id
+    user.town_id = town_id
+    db.session.flush()
+    audit.record(actor, "user.assign_town", user, before={"town_id": before}, after={"town_id": town_id})

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -37,6 +38,12 @@ class ApplicationForm(FlaskForm):
     preferred_facility_ids = SelectMultipleField(_l("Preferred homes"), coerce=int)
     needs_nursing = BooleanField(_l("Needs a nursing-type bed"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000), PlainText(multiline=True)])
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField(_l("Document"), choices=labels.choices(labels.DOCUMENT_KIND))
+    file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired()],
+                     render_kw={"accept": "application/pdf,image/jpeg,image/png"})
 
 
 class SubmitForm(FlaskForm):

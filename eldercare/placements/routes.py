@@ -15,10 +15,12 @@ from eldercare.facilities.models import Bed, BedState, Town
 from eldercare.identity import InvalidIdNumber, mask_id_number
 from eldercare.notifications import mark_all_read, recent
 from eldercare.placements import priority, queries, workflow
+from eldercare.placements.documents import OPEN_FOR_DOCUMENTS, applications_of_town, documents_of
 from eldercare.placements.forms import (
     AdmitApplicationForm,
     ApplicationForm,
     ApproveForm,
+    DocumentForm,
     OfferForm,
     ReasonForm,
     SubmitForm,
@@ -31,6 +33,9 @@ from eldercare.residents.routes import assessment_page
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("placements", __name__)
+
+# Who applies and follows applications: families, and town assistants on behalf of elders without family.
+APPLICANTS = (Role.family, Role.town_assistant)
 
 
 def _application(application_id: int) -> Application:
@@ -59,19 +64,21 @@ def _choices(form):
 
 
 @bp.get("/applications")
-@policy.roles_required(Role.family)
+@policy.roles_required(*APPLICANTS)
 def index():
+    if current_user.role == Role.town_assistant:
+        return render_template("placements/list.html", applications=applications_of_town(current_user.town_id))
     return render_template("placements/list.html", applications=queries.applications_of_family(current_user.id))
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
-@policy.roles_required(Role.family)
+@policy.roles_required(*APPLICANTS)
 def new():
     return _edit(None)
 
 
 @bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
-@policy.roles_required(Role.family)
+@policy.roles_required(*APPLICANTS)
 def edit(application_id):
     return _edit(_own(application_id))
 
@@ -126,7 +133,7 @@ def _render_show(application, full_id):
     today = local_today()
     return render_template(
         "placements/show.html", application=application, full_id=full_id,
-        detail=queries.application_detail(application, today, for_family=current_user.role == Role.family),
+        detail=queries.application_detail(application, today, for_family=current_user.role in APPLICANTS),
         approve_form=ApproveForm(),
         actions=workflow.allowed_actions(application, current_user),
         submit_form=SubmitForm(), reason_form=ReasonForm(), admit_form=AdmitApplicationForm(on=today),
@@ -134,6 +141,9 @@ def _render_show(application, full_id):
         can_admit=application.status == Status.accepted and (
             current_user.is_bureau or policy.can_manage_facility(current_user, application.offered_bed.facility_id)),
         can_reveal=policy.can_see_full_id_numbers(current_user),
+        documents=documents_of(application), document_form=DocumentForm(),
+        can_attach=(policy.can_change_application(current_user, application)
+                    and application.status in OPEN_FOR_DOCUMENTS),
     )
 
 
@@ -152,7 +162,7 @@ def _back(application):
 
 
 @bp.post("/applications/<int:application_id>/submit")
-@policy.roles_required(Role.family)
+@policy.roles_required(*APPLICANTS)
 def submit(application_id):
     application = _own(application_id)
     form = SubmitForm()
@@ -161,7 +171,7 @@ def submit(application_id):
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
-@policy.roles_required(Role.family)
+@policy.roles_required(*APPLICANTS)
 def withdraw(application_id):
     application = _own(application_id)
     return form_actions.run(SubmitForm(), lambda: workflow.withdraw(current_user, application), _l("Withdrawn."),
@@ -169,7 +179,7 @@ def withdraw(application_id):
 
 
 @bp.post("/applications/<int:application_id>/accept")
-@policy.roles_required(Role.family)
+@policy.roles_required(*APPLICANTS)
 def accept(application_id):
     application = _own(application_id)
     return form_actions.run(SubmitForm(), lambda: workflow.accept(current_user, application),
@@ -177,7 +187,7 @@ def accept(application_id):
 
 
 @bp.post("/applications/<int:application_id>/decline")
-@policy.roles_required(Role.family)
+@policy.roles_required(*APPLICANTS)
 def decline(application_id):
     application = _own(application_id)
     return form_actions.run(SubmitForm(), lambda: workflow.decline(current_user, application),

@@ -55,8 +55,8 @@ class AlreadyOnWaitlist(DomainError):
 def actor_role(user) -> str:
     if user is None:
         return SYSTEM
-    if user.role == Role.family:
-        return FAMILY
+    if user.role in (Role.family, Role.town_assistant):
+        return FAMILY  # a town assistant applies and follows the application as a family does
     if user.role == Role.facility_manager:
         return MANAGER
     return BUREAU
@@ -128,7 +128,8 @@ def save_draft(actor, application: Application | None, *, name: str, id_number: 
                   preferred_facility_ids=sorted(set(preferred_facility_ids)), needs_nursing=needs_nursing,
                   notes=notes.strip())
     if application is None:
-        application = Application(family_id=actor.id, status=Status.draft, **fields)
+        application = Application(family_id=actor.id, status=Status.draft,
+                                  assistant_town_id=_on_behalf_of_town(actor), **fields)
         db.session.add(application)
     else:
         claim(db.session, application)
@@ -141,6 +142,15 @@ def save_draft(actor, application: Application | None, *, name: str, id_number: 
                  after={"status": application.status.value, "id_number": mask_id_number(parsed.value),
                         "category": category.value})
     return application
+
+
+def _on_behalf_of_town(actor) -> int | None:
+    """A town assistant applies for an elder of their town: the application is that town's."""
+    if actor.role != Role.town_assistant:
+        return None
+    if not policy.can_apply(actor):
+        raise InvalidInput(_l("Your account has no town or street yet; ask the bureau administrator to set it."))
+    return actor.town_id
 
 
 def reveal_id_number(actor, application: Application) -> str:

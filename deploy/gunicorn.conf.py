@@ -1,0 +1,40 @@
+"""gunicorn settings for eldercare: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Every value can be changed through the environment named beside it. Reload the code without
+dropping a request with `kill -HUP <master pid>` (systemd: `systemctl reload eldercare`): new
+workers start on the new code, old ones finish what they serve (up to graceful_timeout).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# 2 workers per core: while one waits on PostgreSQL the other computes. Each worker keeps
+# its own small pool of database connections (SQLAlchemy's default: 5 + 10 overflow).
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
+# Threads let a worker keep serving while one request waits on the database or a slow client;
+# the app keeps nothing per process that threads could trip over (figures are memoised under a lock).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# A request taking longer than this is killed and logged (reports render in a worker thread of
+# their own and are fetched later, so no page should come near it).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle a worker now and then, so a slow leak in any library never grows without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+# No preloading: each worker builds the app after the fork (no database connection is ever
+# shared between processes), and HUP reloads the code.
+preload_app = False
+# The access log is off: the app writes one JSON line per request itself (route template,
+# status, duration, user id, request id: eldercare/ops/requestlog.py). gunicorn's line would
+# repeat it with the full URL, whose query string may hold a searched ID number.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# nginx on the same host sets X-Forwarded-Proto; the app trusts X-Forwarded-For from
+# PROXY_COUNT proxies (config.py), so throttles count the real client address.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proc_name = "eldercare"
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
