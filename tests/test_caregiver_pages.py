@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from eldercare.audit import AuditEvent
 from eldercare.auth.models import Role
 from eldercare.caregivers import queries, services
-from eldercare.caregivers.models import Caregiver, Employment, PayBand, Post, TrainingSession
+from eldercare.caregivers.models import (
+    Caregiver,
+    Certificate,
+    Employment,
+    EmploymentStatus,
+    PayBand,
+    Post,
+    TrainingSession,
+)
 from eldercare.timekeeping import local_today
 from tests import factories
 from tests.conftest import login, post
@@ -73,7 +81,7 @@ def test_bad_hire_form_shows_the_reason_and_writes_nothing(db, client, manager, 
 
 def test_pay_is_shown_only_to_the_paying_home_and_the_bureau(db, client, town, facility, manager, bureau_staff):
     person = hire(manager, facility, 10, pay=4321)
-    services.change_status(manager, services.current_employment(person.id), services.EmploymentStatus.left,
+    services.change_status(manager, services.current_employment(person.id), EmploymentStatus.left,
                            on=local_today())
     new_home = factories.facility(town, name="新家")
     new_manager = factories.user("newmanager", Role.facility_manager, facilities=[new_home])
@@ -129,7 +137,7 @@ def test_certificate_correction_and_revocation_through_the_page(db, client, mana
     assert post(client, f"/caregivers/{person.id}/certificates", {
         "number": "CERT-1", "level": "4", "issued_on": issued, "issuer": "如皋市人社局"}).status_code == 302
     assert queries.current_level(person.id, local_today()) == 4
-    certificate_id = db.session.scalar(select(services.Certificate.id))
+    certificate_id = db.session.scalar(select(Certificate.id))
     post(client, f"/certificates/{certificate_id}/correct", {
         "number": "CERT-1", "level": "3", "issued_on": issued, "issuer": "如皋市人社局"})
     assert queries.current_level(person.id, local_today()) == 3
@@ -145,7 +153,7 @@ def test_leaving_ends_the_spell_and_the_person_can_be_hired_elsewhere(db, client
     response = post(client, f"/caregivers/{person.id}/status", {"status": "left", "on": local_today().isoformat()})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/facilities/{facility.id}/caregivers")
-    assert db.session.scalar(select(Employment.status)) == services.EmploymentStatus.left
+    assert db.session.scalar(select(Employment.status)) == EmploymentStatus.left
 
 
 # Import and export -------------------------------------------------------------------------

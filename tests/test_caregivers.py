@@ -1,5 +1,6 @@
 """Caregiver services and figures on hand-made data whose answers are worked out by hand."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -367,3 +368,13 @@ def test_the_demo_has_rosters_with_the_gaps_a_bureau_would_recognise(db, runner)
     moved = db.session.scalar(select(func.count()).select_from(Employment)
                               .where(Employment.status == EmploymentStatus.left))
     assert moved > 0  # some caregivers worked in another home before
+
+
+def test_the_town_page_shows_beds_at_risk_beside_each_homes_ratio(city, client, bureau_staff):
+    from tests.conftest import login
+
+    login(client, bureau_staff)
+    page = client.get(f"/dashboard/towns/{city['town_a'].id}").get_data(as_text=True)
+    assert " 14 " in page[page.index('data-testid="town-beds-at-risk"'):][:120]
+    cells = re.findall(r'data-testid="facility-beds-at-risk">(\d+)<', page)
+    assert sorted(int(c) for c in cells) == [0, 14]

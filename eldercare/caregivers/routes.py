@@ -3,7 +3,7 @@ in-service training entry, roster import and export, and the bureau's pay bands.
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -291,12 +291,7 @@ def export_roster(facility_id, kind):
     facility = _facility(facility_id)
     header, rows = roster_file.export(facility.id, local_today(),
                                       with_pay=policy.can_see_pay(current_user, facility.id))
-    name = f"caregivers-{facility.id}-{local_today().isoformat()}.{kind}"
-    if kind == "csv":
-        body, mimetype = spreadsheets.write_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = spreadsheets.write_xlsx(header, rows, title="caregivers"), spreadsheets.XLSX_MIME
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+    return spreadsheets.download(header, rows, f"caregivers-{facility.id}-{local_today().isoformat()}", kind)
 
 
 @bp.route("/caregivers/pay-bands", methods=["GET", "POST"])

@@ -61,7 +61,7 @@ def town(town_id):
     facilities = sorted((f for f in ratio["facilities"] if f["town_id"] == town.id),
                         key=lambda f: (-f["shortfall"], f["name"]))
     return render_template("dashboard/town.html", town=town, year=year, figures=figures, facilities=facilities,
-                           target=ratio["target"])
+                           target=ratio["target"], caregivers=caregiver_queries.figures(local_today()))
 
 
 def _plan():
