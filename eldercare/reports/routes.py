@@ -15,7 +15,7 @@ from eldercare.form_actions import errors_of
 from eldercare.reports import archive, making
 from eldercare.reports.forms import LEVELS, OrderForm
 from eldercare.reports.models import JobStatus, Report, ReportJob
-from eldercare.reports.periods import resolve_scope
+from eldercare.reports.periods import resolve_scope, scope_from_key
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -89,7 +89,7 @@ def order():
 @policy.roles_required(*STAFF)
 def job(job_id):
     job = policy.fetch(ReportJob, job_id, policy.sees_report)
-    return render_template("reports/job.html", job=job,
+    return render_template("reports/job.html", job=job, scope=scope_from_key(job.scope),
                            report_status=archive.status(job.report) if job.report else None)
 
 

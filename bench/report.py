@@ -1,0 +1,65 @@
+"""The city's occupancy report for last month, made once in a fresh process, timed part by part:
+`python bench/report.py DATABASE_URL LABEL` (bench/run.py runs it for --scale 1 and 10).
+
+Prints, for a first report in a new process (locale data, templates and every figure read
+cold, as the monthly job does) and for a second one after a change everywhere (every figure
+read afresh in a warm process, as on a running app server): the whole time, the time inside
+WeasyPrint (layout and PDF), the share outside it (queries and templating), the page count
+and the process's peak memory. Targets (issue 10): 2 s at --scale 1, 12 s at --scale 10, under 500 MB,
+under 10% outside WeasyPrint.
+"""
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(url: str, label: str) -> None:
+    import weasyprint  # noqa: F401  imported before the clock starts: a server has it loaded
+
+    from eldercare import create_app, pdf
+    from eldercare.cache import changed
+    from eldercare.extensions import db
+    from eldercare.reports import making
+    from eldercare.reports.models import Source
+    from eldercare.reports.periods import resolve_scope
+    from eldercare.timekeeping import local_today
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, REPORTS_DIR=tempfile.mkdtemp(prefix="bench-"))
+    inside = [0.0]
+    render = pdf.render
+
+    def timed_render(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return render(*args, **kwargs)
+        finally:
+            inside[0] += time.perf_counter() - started
+
+    pdf.render = timed_render
+
+    def once():
+        inside[0] = 0.0
+        with app.app_context():
+            started = time.perf_counter()
+            report = making.make(resolve_scope(), making.previous_month(local_today()), "zh",
+                                 source=Source.command_line)
+            total = time.perf_counter() - started
+            db.session.rollback()  # a measurement, not an archived report
+            changed(db.session)  # the next one reads every figure afresh
+            db.session.commit()
+        return total, inside[0], report.pages
+
+    for run in ("first in a new process", "again, figures re-read"):
+        total, weasy, pages = once()
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  {label:22} {run:24} {total:6.2f} s   WeasyPrint {weasy:5.2f} s   outside WeasyPrint "
+              f"{(total - weasy) / total:4.0%}   {pages:3d} pages   peak memory {peak_mb:4.0f} MB", flush=True)
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
