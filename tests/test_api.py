@@ -186,6 +186,14 @@ def test_admit_discharge_transfer_away_and_back_through_stays(app, db, client, f
     unknown = client.post("/api/v1/stays", json={"bed_id": bed.id, "elder_id": 999999, "start_on": today},
                           headers=headers)
     assert unknown.status_code == 422 and unknown.json["errors"][0]["field"] == "elder_id"
+    # Someone staying in another home is not found by number either (their name would be in the 409).
+    elsewhere = factories.elder(name="别处住户")
+    other_home = factories.facility(facility.town)
+    db.session.add(Stay(elder_id=elsewhere.id, bed_id=factories.bed(other_home).id, start_on=date(2024, 1, 1)))
+    db.session.commit()
+    hidden = client.post("/api/v1/stays", json={"bed_id": bed.id, "elder_id": elsewhere.id, "start_on": today},
+                         headers=headers)
+    assert hidden.status_code == 422 and "别处住户" not in hidden.get_data(as_text=True)
 
 
 def test_care_ratio_and_occupancy_come_from_the_dashboards_figures(app, db, client, facility, town, bureau_staff):

@@ -25,7 +25,8 @@ def _elder_out(elder: Elder) -> dict:
             "empty_nest": elder.empty_nest}
 
 
-def _staying_at(elder: Elder) -> int | None:
+def staying_at(elder: Elder) -> int | None:
+    """The facility where the elder stays now, if anywhere."""
     return db.session.scalar(select(Bed.facility_id).join(Stay, Stay.bed_id == Bed.id)
                              .where(Stay.elder_id == elder.id, Stay.end_on.is_(None)))
 
@@ -44,7 +45,7 @@ def register_elder(body):
         abort(422, messages={"json": {"town_id": ["No such town."]}})
     existing = db.session.scalar(select(Elder).where(Elder.id_number == parsed.value))
     if existing is not None:
-        members = {"existing_id": existing.id} if policy.can_see_elder(current_user, _staying_at(existing)) else {}
+        members = {"existing_id": existing.id} if policy.can_see_elder(current_user, staying_at(existing)) else {}
         return problem(409, "This ID number is registered already.", **members)
     source = CaseSource.admission if current_user.role == Role.facility_manager else CaseSource.application
 

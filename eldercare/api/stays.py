@@ -10,6 +10,7 @@ from eldercare import form_actions
 from eldercare.api import schemas
 from eldercare.api.access import token_required
 from eldercare.api.blueprint import N_, bp
+from eldercare.api.elders import staying_at
 from eldercare.auth import policy
 from eldercare.auth.models import Role
 from eldercare.extensions import db
@@ -48,7 +49,8 @@ def _bed_out(bed: Bed) -> dict:
 @bp.doc(summary=N_("Admit an elder to a vacant bed (409 when the bed is taken or the elder already has a bed)"))
 def admit(body):
     bed = _bed(body["bed_id"])
-    elder = _referenced(Elder, body["elder_id"], "elder_id")
+    elder = _referenced(Elder, body["elder_id"], "elder_id",
+                        lambda user, elder: policy.can_name_elder_for_admission(user, staying_at(elder)))
     return form_actions.run_json(lambda: services.admit(current_user, bed, elder, on=body["start_on"]), 201)
 
 

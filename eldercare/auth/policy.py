@@ -94,6 +94,13 @@ def can_see_elder(user, facility_id: int | None) -> bool:
     return user.is_bureau or (facility_id is not None and can_see_residents(user, facility_id))
 
 
+def can_name_elder_for_admission(user, facility_id: int | None) -> bool:
+    """An elder is named by record for an admission by the bureau, or by a manager when the elder
+    stays nowhere or in their own home (`facility_id`: where the elder stays now), so a record
+    of someone staying elsewhere is not found by trying numbers."""
+    return facility_id is None or can_see_elder(user, facility_id)
+
+
 def can_assess(user, facility_id: int | None) -> bool:
     """Bureau staff assess applicants; a home's managers assess their own residents
     (`facility_id`: where the elder stays now, if anywhere)."""
