@@ -1,5 +1,7 @@
 """The words users see for each coded value, in one place for pages, forms and reports."""
 
+import math
+
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -138,6 +140,14 @@ PRIORITY_TERM = {
     "waiting": _l("days waiting"),
 }
 
+POLICY_GROUP = {
+    "dibao_disabled": _l("disabled elders of dibao families"),
+    "severely_disabled": _l("severely disabled elders"),
+    "poor_living_alone": _l("poor elders living alone"),
+    "economic_hardship": _l("other elders in economic hardship"),
+    "general": _l("general elders"),
+}
+
 PRIORITY_WEIGHT = {
     "category.dibao": _l("Category: dibao"),
     "category.dibao_edge": _l("Category: near dibao"),
@@ -170,6 +180,14 @@ def declared_value(key: str, value):
     if key == "category":
         return of(CATEGORY, value)
     return _l("yes") if value else _l("no")
+
+
+def percent(value) -> str:
+    """A share to one decimal, truncated rather than rounded, so a share just short of a target
+    (73.96%) never reads as the target itself (74.0%) beside "1 bed short"."""
+    if value is None:
+        return "—"
+    return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}%"
 
 
 def choices(mapping, exclude=()) -> list[SelectChoice]:

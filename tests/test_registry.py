@@ -31,8 +31,8 @@ def english(app):
 
 
 def _register(admin, town, **fields):
-    values = dict(name="如城街道新建颐养院", type=FacilityType.private_home, town_id=town.id, ownership=Ownership.private,
-                  address="如城街道海阳路1号", operator="如皋市颐养服务有限公司", licensed_beds=120,
+    values = dict(name="如城街道新建颐养院", type=FacilityType.private_home, town_id=town.id,
+                  ownership=Ownership.private, address="如城街道海阳路1号", operator="如皋市颐养服务有限公司", licensed_beds=120,
                   medical_integrated=True, opened_on=date(2023, 9, 1))
     values.update(fields)
     return registry.register(admin, **values)

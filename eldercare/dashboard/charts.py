@@ -42,9 +42,6 @@ STATES = Style(**{**PLAIN.to_dict(), "colors": tuple(
     STATE_COLOURS[s] for s in ("occupied", "vacant", "on_hold", "out_of_service"))})
 
 
-def _percent(value):
-    return f"{value * 100:.1f}%" if value is not None else "—"
-
 
 def _render(chart) -> str:
     return chart.render(is_unicode=True, disable_xml_declaration=True)
@@ -57,9 +54,10 @@ def town_ratios(ratio: dict) -> str:
     ticks = sorted({0.0, 0.2, 0.4, 0.6, 1.0, target} | ({0.8} if abs(target - 0.8) > 0.04 else set()))
     chart = pygal.Bar(
         js=[], style=STYLE, width=900, height=420, show_legend=False, print_values=True,
-        value_formatter=_percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1), y_labels=ticks,
+        value_formatter=labels.percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1), y_labels=ticks,
         y_labels_major=[target], print_values_position="top",
-        show_minor_y_labels=True, title=_("Nursing-type share by town; red line: target %(t)s", t=_percent(target)),
+        show_minor_y_labels=True,
+        title=_("Nursing-type share by town; red line: target %(t)s", t=labels.percent(target)),
         truncate_label=-1,
     )
     chart.x_labels = [t["name"] for t in towns]
@@ -70,16 +68,18 @@ def town_ratios(ratio: dict) -> str:
     return _render(chart)
 
 
-def monthly_trend(trend: list[dict], target: float) -> str:
+def monthly_trend(trend: list[dict]) -> str:
+    """Occupancy and the nursing-type share by month, with each year's own target as a dashed line."""
     chart = pygal.Line(
-        js=[], style=STYLE, width=900, height=380, range=(0, 1), value_formatter=_percent,
-        y_labels=sorted({0.0, 0.2, 0.4, 0.6, 0.8, 1.0, target}), y_labels_major=[target], show_minor_y_labels=True,
-        x_label_rotation=35, legend_at_bottom=True, allow_interruptions=True,
-        title=_("City occupancy and nursing-type share by month"),
+        js=[], style=PLAIN, width=900, height=380, range=(0, 1), value_formatter=labels.percent,
+        y_labels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], x_label_rotation=35, legend_at_bottom=True,
+        allow_interruptions=True, title=_("City occupancy and nursing-type share by month"),
     )
     chart.x_labels = [m["month"] for m in trend]
     chart.add(_("occupancy"), [m["occupancy"] for m in trend])
     chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
+    chart.add(_("target of the year"), [m["target"] for m in trend], show_dots=False,
+              stroke_style={"dasharray": "6,3", "width": 2})
     return _render(chart)
 
 
@@ -118,7 +118,7 @@ def caregiver_coverage(figures: dict) -> str:
     towns = [t for t in figures["towns"] if t["caregivers"]]
     chart = pygal.Bar(
         js=[], style=STYLE, width=900, height=380, show_legend=False, print_values=True,
-        value_formatter=_percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1),
+        value_formatter=labels.percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1),
         y_labels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], y_labels_major=[1.0], show_minor_y_labels=True,
         print_values_position="top", truncate_label=-1,
         title=_("Caregivers' pre-job training coverage by town; red line: target 100%"),

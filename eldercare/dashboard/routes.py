@@ -10,7 +10,7 @@ from eldercare import form_actions, spreadsheets
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.caregivers import queries as caregiver_queries
-from eldercare.dashboard import charts, services, snapshots, tables
+from eldercare.dashboard import charts, services, snapshots, tables, targets
 from eldercare.dashboard.forms import TargetForm
 from eldercare.extensions import db
 from eldercare.facilities.models import Town
@@ -104,8 +104,7 @@ def export(table, kind):
 @policy.roles_required(*BUREAU_ROLES)
 def trends():
     trend = snapshots.monthly_trend()
-    target = float(services.target_for(local_today().year))
-    return render_template("dashboard/trends.html", trend=trend, chart=charts.monthly_trend(trend, target))
+    return render_template("dashboard/trends.html", trend=trend, chart=charts.monthly_trend(trend))
 
 
 @bp.post("/targets")
@@ -113,7 +112,7 @@ def trends():
 def set_target():
     form = TargetForm()
     return form_actions.run(
-        form, lambda: services.set_target(current_user, form.year.data, form.percent.data / 100),
+        form, lambda: targets.set_target(current_user, form.year.data, form.percent.data / 100),
         _l("The target for %(year)s is now %(percent)s%%.", year=form.year.data, percent=form.percent.data),
         url_for("dashboard.index", year=form.year.data if form.year.data else None),
     )

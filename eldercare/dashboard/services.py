@@ -11,14 +11,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from eldercare import audit
 from eldercare.cache import cached
 from eldercare.dashboard import snapshots
-from eldercare.dashboard.models import DEFAULT_TARGET, CareTarget
-from eldercare.errors import InvalidInput
+from eldercare.dashboard.targets import target_for
 from eldercare.extensions import db
 from eldercare.facilities import queries
 from eldercare.facilities.models import (
@@ -39,25 +36,6 @@ from eldercare.timekeeping import local_today
 
 # Residents whose care needs weigh most when choosing where to add nursing-type beds.
 MOST_DISABLED = (AbilityLevel.severe, AbilityLevel.complete)
-
-
-def target_for(year: int) -> Decimal:
-    ratio = db.session.scalar(select(CareTarget.ratio).where(CareTarget.year == year))
-    return Decimal(ratio) if ratio is not None else DEFAULT_TARGET
-
-
-def set_target(actor, year: int, ratio: Decimal) -> CareTarget:
-    if not Decimal("0.01") <= ratio <= 1:
-        raise InvalidInput(_l("A target is a share between 1% and 100%."))
-    target = db.session.get(CareTarget, year)
-    before = {"ratio": str(target.ratio)} if target else None
-    if target is None:
-        target = CareTarget(year=year, ratio=ratio)
-        db.session.add(target)
-    target.ratio, target.changed_at, target.changed_by_id = ratio, utcnow(), actor.id
-    db.session.flush()
-    audit.record(actor, "care_target.set", target, before=before, after={"ratio": str(ratio)})
-    return target
 
 
 def ratio_figures(nursing: int, total: int, out_of_service: int, target: Decimal) -> dict:

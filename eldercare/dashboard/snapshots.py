@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 
 from eldercare.dashboard.models import DailySnapshot
+from eldercare.dashboard.targets import target_for
 from eldercare.extensions import db
 from eldercare.facilities import queries
 from eldercare.facilities.models import Bed, BedKind, BedState, CareType, Stay
@@ -85,7 +86,8 @@ def backfill(start: date, end: date | None = None, progress=None) -> int:
 
 
 def monthly_trend(months: int = 24, today: date | None = None) -> list[dict]:
-    """City occupancy and nursing-type share by month, averaged over the days recorded."""
+    """City occupancy and nursing-type share by month, averaged over the days recorded, with the
+    target of each month's own year."""
     today = today or local_today()
     first = date(today.year, today.month, 1)
     for _ in range(months - 1):
@@ -95,6 +97,7 @@ def monthly_trend(months: int = 24, today: date | None = None) -> list[dict]:
                func.sum(DailySnapshot.occupied))
         .where(DailySnapshot.day >= first).group_by(DailySnapshot.day).order_by(DailySnapshot.day)
     ).all()
+    targets = {year: float(target_for(year)) for year in range(first.year, today.year + 1)}
     months_data: dict[str, list] = {}
     for day, beds, nursing, occupied in per_day:
         if not beds:
@@ -109,6 +112,6 @@ def monthly_trend(months: int = 24, today: date | None = None) -> list[dict]:
         key = f"{cursor:%Y-%m}"
         days, occ, ratio = months_data.get(key, (0, 0.0, 0.0))
         result.append({"month": key, "days": days, "occupancy": occ / days if days else None,
-                       "ratio": ratio / days if days else None})
+                       "ratio": ratio / days if days else None, "target": targets[cursor.year]})
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     return result

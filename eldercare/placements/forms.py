@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eldercare import labels
-from eldercare.placements.priority import DEFAULT_WEIGHTS
+from eldercare.placements.priority import DEFAULT_WEIGHTS, GROUPS
 from eldercare.routing import MAX_ID
 from eldercare.validators import MOBILE, Finite, PlainText
 
@@ -77,3 +77,11 @@ class WeightsForm(FlaskForm):
 for _key in DEFAULT_WEIGHTS:
     setattr(WeightsForm, _key.replace(".", "__"),
             FloatField(_key, validators=[InputRequired(), Finite(), NumberRange(0, 1000)]))
+
+
+class GroupOrderForm(FlaskForm):
+    """The place of each policy group, 1 to the number of groups; built from the groups."""
+
+
+for _key in GROUPS:
+    setattr(GroupOrderForm, _key, IntegerField(_key, validators=[InputRequired(), NumberRange(1, len(GROUPS))]))

@@ -82,7 +82,7 @@ class Application(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)  # who applied: a family or a town assistant
+    family_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)  # who applied: family or town assistant
     # Set when a town's civil-affairs assistant applied on the elder's behalf: that town's
     # assistants follow it (auth/policy.py), and the bureau sees who applied for whom.
     assistant_town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"), index=True)
@@ -154,3 +154,13 @@ class PriorityWeight(Base):
 
     key: Mapped[str] = mapped_column(String(48), primary_key=True)
     points: Mapped[float]
+
+
+class PolicyGroup(Base):
+    """The place of a policy group in the order of priority for surplus beds (1 = first); the
+    bureau administrator sets the order, the groups' definitions are in placements.priority."""
+
+    __tablename__ = "policy_group"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int]

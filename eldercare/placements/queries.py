@@ -14,8 +14,9 @@ from eldercare.facilities.models import INSTITUTION_TYPES, Bed, Facility, Stay, 
 from eldercare.identity import mask_id_number
 from eldercare.placements import priority
 from eldercare.placements.models import OPEN_STATUSES, Action, Application, ApplicationEvent, Status
-from eldercare.placements.workflow import declared_differences, is_disabled
-from eldercare.residents.models import Category, Elder, IdentityCase
+from eldercare.placements.priority import is_disabled
+from eldercare.placements.workflow import declared_differences
+from eldercare.residents.models import AbilityLevel, Category, Elder, IdentityCase
 
 RANKED = 20
 
@@ -60,7 +61,10 @@ def application_detail(application: Application, today: date, *, for_family: boo
     """What the application page shows. A family sees what it entered and the assessments made for
     this application, never the established record; the bureau also sees what needs its attention."""
     terms = priority.score_terms(application, today)
+    order = priority.group_order()
+    place, group = priority.group_of(application, order)
     return {
+        "group": group, "group_place": place, "groups": len(order),
         "masked_id": mask_id_number(application.id_number),
         "age": application.age_on(today),
         "attention": None if for_family else attention(application),
@@ -111,27 +115,33 @@ def status_counts() -> dict[str, int]:
 
 
 def review_list(status: str | None, today: date) -> list[dict]:
-    """Applications for the reviewer, highest score first within the waitlist order."""
+    """Applications for the reviewer in the waitlist order: tekun ones (placed by the bureau)
+    first, then by policy group, then by score within the group."""
     query = select(Application).where(Application.status != Status.draft)
     query = query.where(Application.status == status) if status else query.where(
         Application.status.in_(OPEN_STATUSES))
-    weights = priority.weights()
+    weights, order = priority.weights(), priority.group_order()
     rows = []
     applications = list(db.session.scalars(query.order_by(Application.submitted_at)))
     flagged = flagged_ids(applications)
     for a in applications:
-        rows.append({"application": a, "score": priority.score(a, today, weights) if a.category != Category.tekun
-                     else None, "masked_id": mask_id_number(a.id_number), "flagged": a.id in flagged})
-    rows.sort(key=lambda r: (r["application"].category != Category.tekun, -(r["score"] or 0)))
+        scored = a.category != Category.tekun
+        place, group = priority.group_of(a, order) if scored else (0, None)
+        rows.append({"application": a, "score": priority.score(a, today, weights) if scored else None,
+                     "group": group, "group_place": place,
+                     "masked_id": mask_id_number(a.id_number), "flagged": a.id in flagged})
+    rows.sort(key=lambda r: (r["group_place"], -(r["score"] or 0)))
     return rows
 
 
 def ranked_for_bed(bed: Bed, today: date) -> list[dict]:
     """The top eligible approved applications for one vacant bed.
 
-    An open bed goes to non-tekun applications, a closed bed of a public home to tekun ones
-    (placed by the bureau, the least able first); a disabled elder only to a nursing-type bed;
-    those preferring the bed's town or home come first, then by score.
+    An open bed goes to non-tekun applications, a closed bed of a home serving tekun elders to tekun
+    ones (placed by the bureau: those least able to care for themselves first, State Council 2016
+    No. 14, then those preferring the bed's town or home); a disabled elder only to a nursing-type
+    bed; for an open bed those preferring the bed's town or home come first, then the policy group,
+    then the score.
     """
     tekun_bed = bed.facility.serves_tekun and not bed.open_to_public
     if not bed.open_to_public and not tekun_bed:
@@ -139,22 +149,24 @@ def ranked_for_bed(bed: Bed, today: date) -> list[dict]:
     query = select(Application).where(Application.status == Status.approved)
     query = query.where(Application.category == Category.tekun) if tekun_bed else query.where(
         Application.category != Category.tekun)
-    weights = priority.weights()
+    weights, order = priority.weights(), priority.group_order()
     rows = []
     for a in db.session.scalars(query):
         if (is_disabled(a) or a.needs_nursing) and bed.care_type.value != "nursing":
             continue
         prefers = bed.facility_id in (a.preferred_facility_ids or []) or bed.facility.town_id in (
             a.preferred_town_ids or [])
+        place, group = priority.group_of(a, order) if not tekun_bed else (0, None)
         rows.append({"application": a, "prefers": prefers, "terms": priority.score_terms(a, today, weights),
-                     "score": priority.score(a, today, weights), "masked_id": mask_id_number(a.id_number)})
+                     "score": priority.score(a, today, weights), "group": group, "group_place": place,
+                     "masked_id": mask_id_number(a.id_number)})
     if tekun_bed:
-        order = ["complete", "severe", "moderate", "mild", "intact", None]
-        rows.sort(key=lambda r: (not r["prefers"], order.index(r["application"].ability_level.value
-                                                               if r["application"].ability_level else None),
+        least_able = [AbilityLevel.complete, AbilityLevel.severe, AbilityLevel.moderate, AbilityLevel.mild,
+                      AbilityLevel.intact, None]
+        rows.sort(key=lambda r: (least_able.index(r["application"].ability_level), not r["prefers"],
                                  r["application"].approved_at))
     else:
-        rows.sort(key=lambda r: (not r["prefers"], -r["score"], r["application"].approved_at))
+        rows.sort(key=lambda r: (not r["prefers"], r["group_place"], -r["score"], r["application"].approved_at))
     return rows[:RANKED]
 
 

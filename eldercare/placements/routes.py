@@ -21,6 +21,7 @@ from eldercare.placements.forms import (
     ApplicationForm,
     ApproveForm,
     DocumentForm,
+    GroupOrderForm,
     OfferForm,
     ReasonForm,
     SubmitForm,
@@ -296,8 +297,21 @@ def weights():
             else:
                 flash(_l("Saved. Scores use the new weights at once."), "success")
                 return redirect(url_for("placements.weights"))
-    return render_template("placements/weights.html", form=form,
+    order = priority.group_order()
+    groups_form = GroupOrderForm(data={key: place for place, key in enumerate(order, 1)})
+    return render_template("placements/weights.html", form=form, groups_form=groups_form, groups=order,
                            can_change=policy.can_manage_users(current_user)), (422 if form.errors else 200)
+
+
+@bp.post("/review/groups")
+@policy.roles_required(Role.bureau_admin)
+def groups():
+    """The administrator's order of the policy groups (1 = first)."""
+    form = GroupOrderForm()
+    return form_actions.run(form, lambda: priority.set_group_order(current_user, {key: form[key].data
+                                                                                  for key in priority.GROUPS}),
+                            _l("Saved. Applications are ranked in the new order of groups at once."),
+                            url_for("placements.weights"))
 
 
 @bp.get("/beds/<int:bed_id>/match")

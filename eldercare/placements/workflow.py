@@ -22,6 +22,7 @@ from eldercare.facilities.models import Bed, BedHold, CareType
 from eldercare.identity import mask_id_number, parse_id_number
 from eldercare.models import claim, utcnow
 from eldercare.notifications import notify
+from eldercare.placements import priority
 from eldercare.placements.models import (
     ACTIVE_STATUSES,
     BUREAU,
@@ -36,7 +37,6 @@ from eldercare.placements.models import (
 )
 from eldercare.residents import services as residents
 from eldercare.residents.models import CaseSource, Category, Sex
-from eldercare.residents.rules import DISABLED
 from eldercare.timekeeping import local_today
 
 
@@ -247,15 +247,10 @@ def assess(actor, application: Application, **scores):
 ASSESSABLE = (Status.under_review, Status.more_info, Status.approved, Status.offered, Status.accepted)
 
 
-def is_disabled(application: Application) -> bool:
-    level = application.ability_level
-    return application.severe_disability or (level is not None and level in DISABLED)
-
-
 def check_eligible(application: Application, bed: Bed) -> None:
     """A disabled elder (or one asking for it) is offered nursing-type beds only; tekun elders
     go to reserved beds of public homes, everyone else to open beds above the reserve."""
-    if (is_disabled(application) or application.needs_nursing) and bed.care_type != CareType.nursing:
+    if (priority.is_disabled(application) or application.needs_nursing) and bed.care_type != CareType.nursing:
         raise NotEligible(_l("This elder needs a nursing-type bed."))
     if application.category == Category.tekun:
         if not bed.facility.serves_tekun or bed.open_to_public:

@@ -46,7 +46,7 @@ def page_counter() -> str:
 def html(data: dict, language: str) -> str:
     with force_locale(language):
         town_chart = charts.town_ratios(data["town_ratios"]) if data.get("town_ratios") else None
-        trend_chart = charts.monthly_trend(data["trend"], data["target"]) if data.get("trend") else None
+        trend_chart = charts.monthly_trend(data["trend"]) if data.get("trend") else None
         return render_template(TEMPLATE, r=data, number=number, decimal1=decimal1, percent=percent,
                                town_chart=town_chart, trend_chart=trend_chart,
                                page_counter=page_counter(), font=pdf.CJK_FONT, language=language)

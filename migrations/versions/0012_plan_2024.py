@@ -1,4 +1,4 @@
-"""the 2024 plan: which facilities keep a tekun reserve (serves_tekun), the reason of an assessment
+"""the 2024 plan: which facilities keep a tekun reserve (serves_tekun), the order of the policy groups
 
 Revision ID: 0012
 Revises: 0011
@@ -25,6 +25,15 @@ def upgrade():
                "WHERE stay.end_on IS NULL AND elder.category = 'tekun' AND bed.kind = 'institution')")
 
 
+    op.create_table(
+        'policy_group',
+        sa.Column('key', sa.String(length=32), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('key', name=op.f('pk_policy_group')),
+    )
+
+
 def downgrade():
+    op.drop_table('policy_group')
     with op.batch_alter_table('facility', schema=None) as batch_op:
         batch_op.drop_column('serves_tekun')
