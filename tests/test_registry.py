@@ -32,8 +32,8 @@ def english(app):
 
 def _register(admin, town, **fields):
     values = dict(name="如城街道新建颐养院", type=FacilityType.private_home, town_id=town.id,
-                  ownership=Ownership.private, address="如城街道海阳路1号", operator="如皋市颐养服务有限公司", licensed_beds=120,
-                  medical_integrated=True, opened_on=date(2023, 9, 1))
+                  ownership=Ownership.private, address="如城街道海阳路1号", operator="如皋市颐养服务有限公司",
+                  licensed_beds=120, medical_integrated=True, opened_on=date(2023, 9, 1))
     values.update(fields)
     return registry.register(admin, **values)
 
@@ -56,7 +56,8 @@ def test_register_keeps_every_field_and_is_audited(app, bureau_admin, town):
                                            (FacilityType.private_home, False), (FacilityType.embedded_home, False)])
 def test_serving_tekun_elders_defaults_by_type_and_can_be_set(app, bureau_admin, town, ftype, serves):
     assert _register(bureau_admin, town, type=ftype).serves_tekun is serves
-    assert _register(bureau_admin, town, name="另一家", type=ftype, serves_tekun=not serves).serves_tekun is (not serves)
+    other = _register(bureau_admin, town, name="另一家", type=ftype, serves_tekun=not serves)
+    assert other.serves_tekun is (not serves)
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -202,7 +203,8 @@ def test_a_closed_facility_keeps_its_history_has_no_open_beds_and_admits_no_one(
 def test_admin_registers_edits_converts_and_closes_through_the_pages(app, client, bureau_admin, town):
     login(client, bureau_admin)
     response = post(client, "/registry/new", {
-        "name": "九华镇敬老院", "type": "public_home", "town_id": town.id, "address": "九华镇", "operator": "九华镇政府",
+        "name": "九华镇敬老院", "type": "public_home", "town_id": town.id, "address": "九华镇",
+        "operator": "九华镇政府",
         "ownership": "public", "licensed_beds": "80", "serves_tekun": "auto", "tekun_reserve": "",
         "opened_on": "2023-05-01"})
     assert response.status_code == 302, response.get_data(as_text=True)
