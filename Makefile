@@ -4,8 +4,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 # Debian packages the tests need: a browser for the user journeys, CJK fonts and Pango for PDFs,
-# poppler-utils (pdftoppm) to render report pages for a person to look at.
-DEB_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+# poppler-utils (pdftoppm) to render report pages for a person to look at; Redis for the two-server test.
+DEB_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils redis-server
 TRANSLATIONS := eldercare/translations
 PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
