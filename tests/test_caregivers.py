@@ -162,6 +162,12 @@ def test_a_second_current_spell_is_refused(city, db):
         hire(city["manager"], city["h1"], 1)
     with pytest.raises(services.IdNumberNameMismatch):
         hire(city["manager2"], city["h2"], 1, name="别人")
+    # c5 leaves H1 today; a hire dated before that would overlap the spell in H1.
+    services.change_status(city["manager"], services.current_employment(city["c"][5].id), EmploymentStatus.left,
+                           on=city["today"])
+    with pytest.raises(InvalidInput):
+        hire(city["manager2"], city["h2"], 5, hired_on=city["today"] - timedelta(days=1))
+    assert hire(city["manager2"], city["h2"], 5, hired_on=city["today"]).facility_id == city["h2"].id
 
 
 def test_derived_level_from_several_certificates(db, manager, facility):

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eldercare import audit, labels
 from eldercare.auth.forms import MOBILE
@@ -157,6 +157,11 @@ def hire(actor, facility, *, name: str, id_number: str, mobile: str | None, hire
                 raise AlreadyOnRoster(_l("%(name)s is already on this roster.", name=name))
             raise EmployedElsewhere(_l("%(name)s is on the roster of another facility; that facility records "
                                        "the leaving first.", name=name))
+        left_on = db.session.scalar(select(func.max(Employment.status_on))
+                                    .where(Employment.caregiver_id == caregiver.id))
+        if left_on is not None and hired_on < left_on:
+            raise InvalidInput(_l("%(name)s worked in another home until %(day)s; the hire date cannot be "
+                                  "earlier.", name=name, day=left_on.isoformat()))
         if mobile and mobile != caregiver.mobile:
             caregiver.mobile = mobile
     employment = Employment(caregiver_id=caregiver.id, facility_id=facility.id, post=post,
