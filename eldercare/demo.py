@@ -28,6 +28,7 @@ from eldercare.caregivers.models import (
     training_attendance,
 )
 from eldercare.extensions import db
+from eldercare.facilities import registry
 from eldercare.facilities.models import (
     INSTITUTION_TYPES,
     Away,
@@ -46,6 +47,7 @@ from eldercare.facilities.models import (
 )
 from eldercare.identity import check_character
 from eldercare.models import utcnow
+from eldercare.placements import workflow
 from eldercare.placements.models import TRANSITIONS, Action, Application, ApplicationEvent, Status
 from eldercare.residents.models import AbilityLevel, Category, Elder, Sex
 
@@ -156,6 +158,7 @@ def seed(scale: int = 1, *, today: date, progress=None) -> dict:
         insert(User.facilities.property.secondary).values(user_id=manager.id, facility_id=manager_facility.id)
     )
     totals["applications"] = _applications(accounts, towns, rng, today, used_ids)
+    _registry_story(accounts, towns, today, used_ids, totals)
     totals["caregivers"] = _caregivers(accounts["admin"], today, used_ids)
     changed(db.session)  # the bulk inserts above bypass the ORM: cached figures must be read afresh
     return totals
@@ -227,6 +230,61 @@ def _applications(accounts, towns, rng, today, used) -> int:
     return count
 
 
+# The four care homes Rugao opened in 2023 with their 381 new beds (domain.md section 1), registered
+# by the bureau administrator through the registry: (town index, name, type, ownership, beds, opened).
+OPENED_IN_2023 = [
+    (0, "如城街道滨溪颐养中心", FacilityType.private_home, Ownership.private, 120, date(2023, 3, 18)),
+    (2, "城南街道仁和护理院", FacilityType.private_home, Ownership.private, 96, date(2023, 6, 1)),
+    (5, "白蒲镇康馨养老院", FacilityType.embedded_home, Ownership.private, 75, date(2023, 9, 9)),
+    (13, "长江镇惠康综合养老服务中心", FacilityType.street_center, Ownership.public_private, 90, date(2023, 11, 28)),
+]
+CONVERTED = (4, date(2024, 7, 1))  # 丁堰镇敬老院 became a regional elderly-care service centre
+ASSISTANT_TOWN = 4  # the demo assistant works for 丁堰镇
+
+
+def _registry_story(accounts, towns, today, used, totals) -> None:
+    """The registry's part of the plan: the four homes opened in 2023 registered through the same
+    service the administrator uses (their beds on the register from the opening day), one 敬老院
+    converted into a regional centre with its history, and the town assistant's application for an
+    elder living alone. Its own random stream, so the rest of the demo stays as it was; `totals`
+    counts what it adds."""
+    rng = random.Random(2023)
+    admin = accounts["admin"]
+    for town_index, name, ftype, ownership, beds, opened in OPENED_IN_2023:
+        town = towns[town_index]
+        plan = Plan(ftype, ownership, 1, (beds, beds), 0.85, 0.6)
+        facility = registry.register(admin, name=name, type=ftype, town_id=town.id, ownership=ownership,
+                                     address=f"如皋市{town.name}{rng.randint(1, 300)}号", operator=f"{name}有限公司",
+                                     licensed_beds=beds, medical_integrated=ftype == FacilityType.private_home,
+                                     opened_on=opened)
+        rows = _rooms_and_beds(facility, plan, rng)
+        db.session.execute(Bed.__table__.update().where(Bed.facility_id == facility.id).values(added_on=opened))
+        stays, elders = _stays(facility, plan, rows, town, 0, rng, today, used, since=opened)
+        totals["facilities"] += 1
+        totals["beds"] += len(rows)
+        totals["stays"] += stays
+        totals["elders"] += elders
+    town_index, converted_on = CONVERTED
+    town = towns[town_index]
+    home = db.session.scalar(select(Facility).where(Facility.name == f"{town.name}敬老院"))
+    registry.convert(admin, home, on=min(converted_on, today))
+    registry.update(admin, home, name=f"{town.name}区域性养老服务中心", town_id=home.town_id,
+                    ownership=home.ownership, address=home.address, operator=home.operator,
+                    licensed_beds=home.licensed_beds, medical_integrated=home.medical_integrated,
+                    serves_tekun=True, tekun_reserve=home.tekun_reserve, opened_on=home.opened_on)
+    assistant = accounts["assistant"]
+    assistant.town_id = towns[ASSISTANT_TOWN].id
+    birth = date(1941, 2, 14)
+    application = workflow.save_draft(
+        assistant, None, name="周桂英", id_number=_id_number(rng, used, birth, Sex.female), category=Category.dibao,
+        severe_disability=True, living_alone=True, empty_nest=False, relation="镇民政助理员",
+        contact_name="周助理", contact_phone="13962700418", preferred_town_ids=[towns[ASSISTANT_TOWN].id],
+        preferred_facility_ids=[home.id], needs_nursing=True,
+        notes="独居，无子女在身边，由丁堰镇民政助理员代为申请。")
+    workflow.submit(assistant, application, consent=True)
+    totals["applications"] += 1
+
+
 def _towns() -> list[Town]:
     towns = [Town(code=f"{AREA_CODE}{i + 1:03d}", name=name, kind=TownKind.street if i < 3 else TownKind.town)
              for i, name in enumerate(STREETS + TOWNS)]
@@ -245,6 +303,7 @@ DEMO_ACCOUNTS = {
     "bureau": (Role.bureau_staff, "养老服务科 王科员"),
     "manager": (Role.facility_manager, "院长 陈主任"),
     "family": (Role.family, "家属 李女士"),
+    "assistant": (Role.town_assistant, "丁堰镇民政助理员 周助理"),
 }
 
 
@@ -362,16 +421,17 @@ def _category(rng) -> Category:
     )[0]
 
 
-def _stays(facility, plan, beds, town, tekun_quota, rng, today, used) -> tuple[int, int]:
-    """Open stays for about `occupancy` of the beds, and earlier, ended stays for history."""
+def _stays(facility, plan, beds, town, tekun_quota, rng, today, used, since=None) -> tuple[int, int]:
+    """Open stays for about `occupancy` of the beds, and earlier, ended stays for history (none
+    before `since`, the day a new home opened)."""
     elders, stays = [], []
     in_service = [b for b in beds if not b["out_of_service"]]
     rng.shuffle(in_service)
     occupied = in_service[: int(len(in_service) * plan.occupancy)]
     for i, bed in enumerate(occupied):
         category = Category.tekun if i < tekun_quota else _category(rng)
-        start = today - timedelta(days=rng.randint(1, 1400))
-        if rng.random() < 0.35:  # someone else stayed here before
+        start = today - timedelta(days=rng.randint(1, 1400 if since is None else max(1, (today - since).days)))
+        if since is None and rng.random() < 0.35:  # someone else stayed here before
             earlier_end = start - timedelta(days=rng.randint(0, 60))
             earlier_start = earlier_end - timedelta(days=rng.randint(30, 700))
             elders.append(_elder_row(rng, town, _category(rng), _ability(rng, bed["care_type"]), today, used))

@@ -1,7 +1,11 @@
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
+from eldercare.audit import AuditEvent
 from eldercare.auth.models import User
-from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, Stay
+from eldercare.facilities import registry
+from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, FacilityTypeChange, Stay
 from eldercare.placements.models import Application, Status
 from eldercare.residents.models import Category, Elder
 from tests.conftest import login, post
@@ -33,6 +37,18 @@ def test_seed_demo_builds_rugao_and_is_idempotent(db, runner):
     statuses = {s for (s,) in db.session.execute(select(Application.status).distinct())}
     assert {Status.submitted, Status.approved, Status.more_info} <= statuses
     assert all(e.id_number.startswith("320682") for e in db.session.scalars(select(Elder).limit(50)))
+    # the registry's story: four homes opened in 2023 with 381 beds, registered and audited; one
+    # 敬老院 converted with its history; the town assistant's application for an elder living alone
+    opened = db.session.scalars(select(Facility).where(Facility.opened_on.between(date(2023, 1, 1),
+                                                                                 date(2023, 12, 31)))).all()
+    assert len(opened) == 4 and sum(f.licensed_beds for f in opened) == 381
+    assert scalar(db, select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "facility.register")) == 4
+    assert scalar(db, select(func.count()).select_from(Bed).where(Bed.facility_id.in_([f.id for f in opened]),
+                                                                  Bed.added_on < date(2023, 1, 1))) == 0
+    [change] = db.session.scalars(select(FacilityTypeChange)).all()
+    assert registry.type_on(change.facility_id, change.changed_on - timedelta(days=1)) == FacilityType.public_home
+    [on_behalf] = db.session.scalars(select(Application).where(Application.assistant_town_id.is_not(None))).all()
+    assert on_behalf.living_alone and on_behalf.status == Status.submitted and on_behalf.family.username == "assistant"
 
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "already" in again.output
