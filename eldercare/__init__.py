@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest
 
 from config import BASE_DIR, CONFIGS
 
@@ -155,6 +157,13 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         message = _l("This form has expired or was not sent from this site. Please reload the page and try again.")
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(DataError)
+    def refused_by_the_database(error):
+        """A value the database cannot hold (a number past its column, text too long) that got past
+        the forms: a bad request with nothing saved, logged so the form can be fixed."""
+        app.logger.warning("value refused by the database: %s", type(error.orig).__name__)
+        return render_error(BadRequest())
 
 
 def register_template_helpers(app: Flask) -> None:
