@@ -564,10 +564,10 @@ def _caregivers(admin, today: date, used: set[str]) -> int:
              "changed_by_id": admin.id} for level, pay in PAY_BANDS.items()])
     sessions, attendance = [], []
     for facility_id, attendees in working.items():
-        for _ in range(rng.randint(3, 8)):
+        for _ in range(rng.randint(2, 4)):
             held = date(today.year, 1, 1) + timedelta(days=rng.randint(0, (today - date(today.year, 1, 1)).days))
             sessions.append(({"facility_id": facility_id, "course": rng.choice(COURSES), "held_on": held,
-                              "hours": rng.choice((4, 6, 8)), "provider": "院内培训"},
+                              "hours": rng.choice((6, 8, 10, 12)), "provider": "院内培训"},
                              rng.sample(attendees, max(1, int(len(attendees) * rng.uniform(0.5, 0.95))))))
     if sessions:
         session_ids = db.session.scalars(insert(TrainingSession).returning(TrainingSession.id,

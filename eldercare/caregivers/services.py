@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eldercare import audit, labels
 from eldercare.auth.forms import MOBILE
@@ -357,9 +357,11 @@ def raise_reminders(day: date | None = None) -> int:
         [{**c, "cause": ReminderCause(c["cause"]), "created_at": now} for c in due],
         returning=(Reminder.caregiver_id, Reminder.facility_id, Reminder.cause, Reminder.detail))
     live = {(c["caregiver_id"], c["cause"], c["period"]) for c in due}
-    for reminder in db.session.scalars(select(Reminder).where(Reminder.resolved_at.is_(None))):
-        if (reminder.caregiver_id, reminder.cause.value, reminder.period) not in live:
-            reminder.resolved_at = now
+    gone = [r.id for r in db.session.execute(
+        select(Reminder.id, Reminder.caregiver_id, Reminder.cause, Reminder.period)
+        .where(Reminder.resolved_at.is_(None))) if (r.caregiver_id, r.cause.value, r.period) not in live]
+    for chunk in range(0, len(gone), 1000):
+        db.session.execute(update(Reminder).where(Reminder.id.in_(gone[chunk:chunk + 1000])).values(resolved_at=now))
     if new:
         names = dict(db.session.execute(select(Caregiver.id, Caregiver.name)
                                         .where(Caregiver.id.in_({r.caregiver_id for r in new}))).all())
