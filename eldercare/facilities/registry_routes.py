@@ -25,7 +25,7 @@ bp = Blueprint("registry", __name__)
 
 
 class FacilityForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=registry.MAX_NAME), PlainText()])
+    name = StringField(_l("Facility name"), validators=[DataRequired(), Length(max=registry.MAX_NAME), PlainText()])
     type = SelectField(_l("Type"), choices=labels.choices(labels.FACILITY_TYPE))
     town_id = SelectField(_l("Town or street"), coerce=int, validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=registry.MAX_ADDRESS), PlainText()])
