@@ -56,7 +56,7 @@ def test_token_lifetime_is_configurable_and_capped(app, client, manager):
 def test_tokens_are_listed_and_revoked_by_their_owner_and_all_by_an_administrator(app, db, client, manager,
                                                                                   bureau_admin, bureau_staff):
     first, second = token_for(manager), token_for(manager)
-    listed = client.get("/api/v1/tokens", headers=bearer(first)).json
+    listed = client.get("/api/v1/tokens", headers=bearer(first)).json["items"]
     assert [t["active"] for t in listed] == [True, True] and all("token" not in t for t in listed)
     staff_token = token_for(bureau_staff)
     # Someone else's token is not there for them (404), and staff may not list others' (403).

@@ -4,7 +4,7 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from eldercare import form_actions
-from eldercare.api import schemas
+from eldercare.api import pagination, schemas
 from eldercare.api.access import token_required
 from eldercare.api.blueprint import N_, bp
 from eldercare.auth import policy, tokens
@@ -35,13 +35,15 @@ def create_token(body):
 @bp.route("/tokens", methods=["GET"])
 @token_required()
 @bp.arguments(schemas.TokenListArgs, location="query")
-@bp.response(200, schemas.TokenInfo(many=True))
+@bp.arguments(pagination.PageArgs, location="query")
+@bp.response(200, pagination.page_schema(schemas.TokenInfo, "TokenPage"))
 @bp.doc(summary=N_("Your tokens (a bureau administrator: any user's, with user_id)"))
-def list_tokens(args):
+def list_tokens(args, page):
     user_id = args["user_id"] or current_user.id
     if user_id != current_user.id:
         policy.require(policy.can_manage_users(current_user))
-    return tokens.tokens_of(user_id)
+    fields = schemas.TokenInfo().fields
+    return pagination.paginate([{name: getattr(t, name) for name in fields} for t in tokens.tokens_of(user_id)], page)
 
 
 @bp.route("/tokens/<int:token_id>", methods=["DELETE"])
