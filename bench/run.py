@@ -24,11 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 RUNS = 15
 SQLITE_URL = f"sqlite:///{ROOT / 'instance' / 'bench-scale10.sqlite'}"
+SQLITE_SCALE1_URL = f"sqlite:///{ROOT / 'instance' / 'bench-scale1.sqlite'}"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/eldercare_bench")
 
 
-def prepare(url: str) -> None:
-    """Migrate and seed --scale 10 once; add one 500-bed home for the board."""
+def prepare(url: str, scale: int = 10) -> None:
+    """Migrate and seed the demo at `scale` once."""
     if url.startswith("postgresql"):
         import psycopg
 
@@ -40,10 +41,10 @@ def prepare(url: str) -> None:
     flask = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     started = time.perf_counter()
-    out = subprocess.run([*flask, "seed-demo", "--scale", "10"], cwd=ROOT, env=env, check=True,
+    out = subprocess.run([*flask, "seed-demo", "--scale", str(scale)], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
     if "already" not in out:
-        print(f"  seeded --scale 10 in {time.perf_counter() - started:.0f} s: {out.strip().splitlines()[-1]}")
+        print(f"  seeded --scale {scale} in {time.perf_counter() - started:.0f} s: {out.strip().splitlines()[-1]}")
 
 
 def big_home(app):
@@ -173,6 +174,12 @@ def main() -> None:
     print(f"{'':40} {'SQLite':>20} {'PostgreSQL':>20}")
     for (label, *s), (_, *p) in zip(results["SQLite"], results["PostgreSQL"], strict=True):
         print(f"{label:40} {' / '.join(f'{v:.0f}' for v in s):>20} {' / '.join(f'{v:.0f}' for v in p):>20}")
+    print()
+    print("City occupancy report for last month (bench/report.py, in a new process each):")
+    prepare(SQLITE_SCALE1_URL, scale=1)
+    for label, url in (("SQLite --scale 1", SQLITE_SCALE1_URL), ("SQLite --scale 10", SQLITE_URL),
+                       ("PostgreSQL --scale 10", POSTGRES_URL)):
+        subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), url, label], check=True)
 
 
 if __name__ == "__main__":
