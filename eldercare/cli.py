@@ -65,20 +65,24 @@ def users():
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--facility-id", "facility_ids", multiple=True, type=int)
+@click.option("--town-id", type=int, help="A town assistant's town or street.")
 @click.password_option()
 @with_appcontext
-def create_user(username, role, full_name, facility_ids, password):
+def create_user(username, role, full_name, facility_ids, town_id, password):
     """Create an account (e.g. the first bureau administrator in production)."""
     from eldercare.auth.services import create_user as create
     from eldercare.errors import DomainError
-    from eldercare.facilities.services import assign_managed_facilities
+    from eldercare.facilities.services import assign_managed_facilities, assign_town
 
     try:
         user = create(None, username=username, full_name=full_name, role=Role(role), password=password)
         if facility_ids:
             assign_managed_facilities(None, user, facility_ids)
+        if town_id is not None:
+            assign_town(None, user, town_id)
         db.session.commit()
     except DomainError as error:
+        db.session.rollback()
         raise click.ClickException(str(error)) from error
     click.echo(f"Created {username}.")
 

@@ -9,12 +9,12 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from eldercare.audit import AuditEvent
-from eldercare.auth.models import Role
+from eldercare.auth.models import Role, User
 from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
 from eldercare.facilities import queries, registry
 from eldercare.facilities import services as beds
-from eldercare.facilities.models import BedState, Facility, FacilityType, FacilityTypeChange, Ownership, Stay
+from eldercare.facilities.models import BedState, CareType, Facility, FacilityType, FacilityTypeChange, Ownership, Stay
 from eldercare.facilities.reserve import open_beds_by_facility, reserves
 from eldercare.models import utcnow
 from eldercare.residents.models import Category
@@ -152,7 +152,7 @@ def test_a_second_change_must_come_after_the_last(app, bureau_admin, town):
 
 
 def test_closing_is_refused_while_someone_stays_or_a_bed_is_held(app, bureau_admin, town, manager, facility):
-    bed = factories.bed(facility, added_on=date(2020, 1, 1))
+    bed = factories.bed(facility, added_on=date(2020, 1, 1), care_type=CareType.ordinary)
     elder = factories.elder()
     stay = beds.admit(manager, bed, elder, on=date(2024, 1, 1))
     db.session.commit()
@@ -175,7 +175,8 @@ def test_closing_is_refused_while_someone_stays_or_a_bed_is_held(app, bureau_adm
 
 def test_a_closed_facility_keeps_its_history_has_no_open_beds_and_admits_no_one(app, bureau_admin, town, manager,
                                                                                 facility):
-    bed = factories.bed(facility, added_on=date(2020, 1, 1), open_to_public=True)
+    bed = factories.bed(facility, added_on=date(2020, 1, 1), open_to_public=True,
+                         care_type=CareType.ordinary)
     old = factories.elder()
     stay = beds.admit(manager, bed, old, on=date(2023, 1, 1))
     beds.discharge(manager, stay, on=date(2023, 6, 1))
@@ -259,3 +260,15 @@ def test_needs_cleaning_state_is_not_a_reason_to_refuse_closing(app, bureau_admi
     assert queries.state_of(bed.id) == BedState.needs_cleaning
     registry.close(bureau_admin, facility, on=local_today())
     assert bed.retired_on == local_today()
+
+
+def test_the_command_line_creates_a_town_assistant_with_a_town(app, runner, town):
+    result = runner.invoke(args=["users", "create", "assistant9", "--role", "town_assistant", "--name", "周助理",
+                                 "--town-id", str(town.id), "--password", "a long enough password"])
+    assert result.exit_code == 0, result.output
+    assistant = db.session.scalar(select(User).where(User.username == "assistant9"))
+    assert assistant.town_id == town.id and assistant.role == Role.town_assistant
+    refused = runner.invoke(args=["users", "create", "family9", "--role", "family", "--name", "家属",
+                                  "--town-id", str(town.id), "--password", "a long enough password"])
+    assert refused.exit_code != 0
+    assert db.session.scalar(select(User).where(User.username == "family9")) is None
