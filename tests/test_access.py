@@ -121,6 +121,7 @@ ROUTES.update({  # the facility registry, town assistants' towns and application
     "assignments.user_town": ("GET", "/users/{assistant_account}/town", {"bureau_admin"}),
     "documents.attach": ("POST", "/applications/{application}/documents", FAMILY),
     "documents.show": ("GET", "/documents/{document}", FAMILY | BUREAU | MANAGER),
+    "documents.remove": ("POST", "/documents/{document}/remove", FAMILY),
 })
 # Routes whose POST side needs its own check (GET checked above).
 POSTS = {

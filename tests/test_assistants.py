@@ -192,3 +192,27 @@ def test_a_document_whose_file_is_gone_says_so(app, client, assistant):
     login(client, assistant)
     response = client.get(f"/documents/{document.id}", follow_redirects=True)
     assert response.status_code == 200 and 'class="flash error"' in response.get_data(as_text=True)
+
+
+def test_the_applicant_removes_a_document_attached_by_mistake(app, client, assistant, town):
+    application = factories.application(assistant, assistant_town_id=town.id)
+    document = factories.document(application)
+    stored = Path(app.config["DOCUMENTS_DIR"]) / document.path
+    login(client, assistant)
+    assert post(client, f"/documents/{document.id}/remove").status_code == 302
+    assert db.session.get(ApplicationDocument, document.id) is None and not stored.exists()
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "application.document.remove"))
+    assert event.before["kind"] == "disability_certificate" and event.actor_id == assistant.id
+
+
+def test_a_document_of_a_submitted_application_stays(app, client, assistant, town, bureau_staff):
+    application = factories.application(assistant, assistant_town_id=town.id)
+    document = factories.document(application)
+    application.status = Status.submitted
+    db.session.commit()
+    login(client, assistant)
+    post(client, f"/documents/{document.id}/remove")
+    assert db.session.get(ApplicationDocument, document.id) is not None
+    post(client, "/logout")
+    login(client, bureau_staff)
+    assert post(client, f"/documents/{document.id}/remove").status_code == 403

@@ -1,5 +1,5 @@
-"""An application's supporting documents on the application page: attach (the applicant, while
-the application can be changed) and open (whoever may see the application; every view audited)."""
+"""An application's supporting documents on the application page: attach and remove (the
+applicant, while the application can be changed) and open (whoever may see the application; every view audited)."""
 
 from flask import Blueprint, current_app, flash, redirect, send_file, url_for
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,7 @@ from eldercare.auth import policy
 from eldercare.extensions import db
 from eldercare.placements import documents
 from eldercare.placements.documents import ApplicationDocument, DocumentKind
-from eldercare.placements.forms import DocumentForm
+from eldercare.placements.forms import DocumentForm, SubmitForm
 from eldercare.placements.models import Application
 from eldercare.placements.routes import APPLICANTS
 
@@ -33,6 +33,17 @@ def attach(application_id):
                                 name=upload.filename or "", content=content)
 
     return form_actions.run(form, run, _l("The document is attached."), back)
+
+
+@bp.post("/documents/<int:document_id>/remove")
+@policy.roles_required(*APPLICANTS)
+def remove(document_id):
+    document = policy.fetch(ApplicationDocument, document_id,
+                            lambda user, d: policy.can_view_application(user, d.application),
+                            allowed=lambda user, d: policy.can_change_application(user, d.application))
+    return form_actions.run(SubmitForm(), lambda: documents.remove(current_user, document),
+                            _l("The document is removed."),
+                            url_for("placements.show", application_id=document.application_id))
 
 
 @bp.get("/documents/<int:document_id>")

@@ -1,7 +1,8 @@
 """Supporting documents of an application (a disability certificate, a 低保 certificate): a PDF
 or a photo, attached by whoever may change the application (the family, or the town assistant
-who applies on the elder's behalf), kept outside the web root under DOCUMENTS_DIR and served
-only to those who may see the application, each view audited.
+who applies on the elder's behalf) and removed by them while it can be changed, kept outside the
+web root under DOCUMENTS_DIR and served only to those who may see the application, each view
+audited.
 
 The file's type is read from its first bytes, never from its name or the browser's word; the
 name on disk is random, so nothing the uploader sends becomes a path.
@@ -124,6 +125,21 @@ def attach(actor, application: Application, *, kind: DocumentKind, name: str, co
         target.unlink(missing_ok=True)
         raise
     return document
+
+
+def remove(actor, document: ApplicationDocument) -> None:
+    """Take back a document attached by mistake (the wrong person's certificate), while the
+    application can still be changed: the record and the file go, the audit trail keeps what it was."""
+    application = document.application
+    if application.status not in OPEN_FOR_DOCUMENTS:
+        raise InvalidInput(_l("Documents are removed while the application is a draft or sent back for more "
+                              "information."))
+    audit.record(actor, "application.document.remove", document,
+                 before={"application_id": application.id, "kind": document.kind.value, "sha256": document.sha256})
+    path = _directory() / document.path
+    db.session.delete(document)
+    db.session.flush()
+    path.unlink(missing_ok=True)
 
 
 def documents_of(application: Application) -> list[ApplicationDocument]:
