@@ -12,8 +12,9 @@ memo keep results in this process:
   event bumps the version of every facility whose beds, stays, holds or residents changed. A
   change in one home costs a re-read of that home, not of the city.
 
-A committed bump is seen by every process at its next read, so app servers never serve
-figures older than the last committed change, and nothing is kept that another process would
+A committed bump is seen by every process at its next request (the counter is read once per
+request and transaction), so app servers never serve figures older than the last change
+committed before the request began, and nothing is kept that another process would
 need. A session that has written and not yet committed bypasses both memos, so uncommitted
 (possibly rolled-back) data is never stored.
 """
@@ -21,6 +22,7 @@ need. A session that has written and not yet committed bypasses both memos, so u
 import threading
 from functools import wraps
 
+from flask import g, has_app_context
 from sqlalchemy import BigInteger, event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -29,6 +31,7 @@ from eldercare.models import Base
 WROTE = "eldercare.wrote"  # this transaction has written: the memos are bypassed until it ends
 BUMPED = "eldercare.bumped"  # ... and has already moved the change counter
 TOUCHED = "eldercare.touched"  # the facilities whose figures_version moves at commit
+VERSION = "eldercare_change_counter"  # in flask.g: the counter as read in this request and transaction
 
 
 class ChangeCounter(Base):
@@ -112,6 +115,19 @@ def _bump_at_commit(session):
 def _transaction_over(session):
     for key in (WROTE, BUMPED, TOUCHED):
         session.info.pop(key, None)
+    if has_app_context():
+        g.pop(VERSION, None)  # a transaction ended (perhaps with a change): read the counter again
+
+
+def _version(session) -> int:
+    """The change counter, read once per request (or job) and transaction: a page asking several
+    memoised functions costs one small query, not one per function."""
+    version = g.get(VERSION) if has_app_context() else None
+    if version is None:
+        version = session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1))
+        if has_app_context():
+            g.setdefault(VERSION, version)
+    return version
 
 
 _store: dict = {}
@@ -128,7 +144,7 @@ def cached(fn):
         session = db.session
         if session.info.get(WROTE):
             return fn(*args)
-        version = session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1))
+        version = _version(session)
         key = (str(session.get_bind().url), fn.__module__, fn.__qualname__, args)
         with _lock:
             hit = _store.get(key)

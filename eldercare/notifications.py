@@ -3,7 +3,7 @@ SMS sender could read later; nothing is sent outside from here."""
 
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +44,8 @@ def notify(user, text, application_id: int | None = None) -> Notification:
     default language, whoever's request or job sends it."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = str(text)
+    if has_app_context():
+        g.pop(UNREAD, None)
     note = Notification(user_id=user.id, text=text, application_id=application_id)
     db.session.add(note)
     db.session.flush()
@@ -52,7 +54,24 @@ def notify(user, text, application_id: int | None = None) -> Notification:
     return note
 
 
+UNREAD = "eldercare_unread"  # in flask.g: (user id, unread count), read with the user at the session check
+
+
+def unread_subquery(user_id_column):
+    """The unread count as a column of another query (auth.sessions.load_user reads it with the
+    user, so the bell on every page costs no query of its own)."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id_column, Notification.read_at.is_(None)).scalar_subquery())
+
+
+def remember_unread(user_id: int, count: int) -> None:
+    g.setdefault(UNREAD, (user_id, count))
+
+
 def unread_count(user_id: int) -> int:
+    known = g.get(UNREAD) if has_app_context() else None
+    if known is not None and known[0] == user_id:
+        return known[1]
     return db.session.scalar(
         select(func.count()).select_from(Notification).where(Notification.user_id == user_id,
                                                              Notification.read_at.is_(None))
@@ -66,5 +85,7 @@ def recent(user_id: int, limit: int = 50) -> list[Notification]:
 
 
 def mark_all_read(user_id: int) -> None:
+    if has_app_context():
+        g.pop(UNREAD, None)
     db.session.execute(update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
                        .values(read_at=utcnow()))

@@ -13,9 +13,11 @@ import time
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
+from sqlalchemy import select
 
 from eldercare.auth.models import User
 from eldercare.extensions import db
+from eldercare.notifications import remember_unread, unread_subquery
 
 
 def start(user: User) -> None:
@@ -54,7 +56,13 @@ def _still_valid(user: User | None) -> bool:
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the account, if this session is still one of its live sessions."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = None
+    if user_id.isdigit():
+        # The account and its unread messages (the bell on every page) in one query.
+        row = db.session.execute(select(User, unread_subquery(User.id)).where(User.id == int(user_id))).one_or_none()
+        if row is not None:
+            user = row[0]
+            remember_unread(user.id, row[1])
     if not _still_valid(user):
         session.clear()
         return None
