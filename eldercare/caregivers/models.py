@@ -3,7 +3,7 @@
 A caregiver is one person with one ID number wherever they work; each facility they work for is
 an Employment row, so a home keeps its history when someone leaves and the next home sees the
 same certificates and training. The current skill level is derived from the certificates,
-never typed (see `queries.current_levels`).
+never typed (see `queries.current_level`).
 """
 
 import enum
@@ -147,7 +147,8 @@ class TrainingSession(Base):
 
 
 class Certificate(Base):
-    """A skill-level certificate. Valid on a day when not revoked, issued by then and not expired."""
+    """A skill-level certificate. Valid on a day when not revoked, issued by then and not expired
+    (`queries._valid_on`)."""
 
     __tablename__ = "certificate"
     __table_args__ = (
@@ -167,9 +168,6 @@ class Certificate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     caregiver = relationship("Caregiver")
-
-    def valid_on(self, day: date) -> bool:
-        return not self.revoked and self.issued_on <= day and (self.expires_on is None or self.expires_on >= day)
 
 
 class PayBand(Base):

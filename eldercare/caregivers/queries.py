@@ -81,8 +81,7 @@ def _hours(day: date, caregivers=None):
 
 def current_level(caregiver_id: int, day: date) -> int:
     """The derived level: the highest certificate valid on `day`; NO_CERTIFICATE without one."""
-    level = db.session.scalar(select(func.min(Certificate.level))
-                              .where(Certificate.caregiver_id == caregiver_id, _valid_on(day)))
+    level = db.session.scalar(select(_levels(day, [caregiver_id]).c.level))
     return level if level is not None else NO_CERTIFICATE
 
 
@@ -169,14 +168,17 @@ def caregiver_record(caregiver: Caregiver, day: date) -> dict:
                     .order_by(TrainingSession.held_on.desc(), TrainingSession.id.desc()))]
     certificates = [{
         "id": c.id, "number": c.number, "level": c.level, "issued_on": c.issued_on, "issuer": c.issuer,
-        "expires_on": c.expires_on, "revoked": c.revoked, "valid": c.valid_on(day),
-    } for c in db.session.scalars(select(Certificate).where(Certificate.caregiver_id == caregiver.id)
-                                  .order_by(Certificate.level, Certificate.issued_on.desc()))]
-    year_hours = sum(s["hours"] for s in sessions if s["held_on"].year == day.year and s["held_on"] <= day)
-    level = min((c["level"] for c in certificates if c["valid"]), default=NO_CERTIFICATE)
+        "expires_on": c.expires_on, "revoked": c.revoked, "valid": bool(valid),
+    } for c, valid in db.session.execute(
+        select(Certificate, case((_valid_on(day), 1), else_=0))
+        .where(Certificate.caregiver_id == caregiver.id).order_by(Certificate.level, Certificate.issued_on.desc()))]
+    # The derived facts come from the same definitions as the roster and the figures.
+    level = current_level(caregiver.id, day)
+    covered = db.session.scalar(select(_pre_job([caregiver.id]).c.passed_on)) is not None
+    hours = float(db.session.scalar(select(_hours(day, [caregiver.id]).c.hours)) or 0)
     return {"employments": employments, "pre_job": pre_job, "sessions": sessions, "certificates": certificates,
-            "level": level, "covered": any(t["passed"] for t in pre_job), "hours": year_hours,
-            "minimum_hours": minimum_hours(), "band": bands_in_force(day.year).get(level)}
+            "level": level, "covered": covered, "hours": hours, "minimum_hours": minimum_hours(),
+            "band": bands_in_force(day.year).get(level)}
 
 
 def training_sessions(facility_id: int, limit: int = 30) -> list[dict]:
