@@ -458,6 +458,7 @@ def test_bureau_orders_a_town_report_waits_and_downloads_it(app, db, page, burea
                                                             tmp_path):
     from datetime import timedelta
 
+    from flask_babel import gettext
     from pypdf import PdfReader
 
     from eldercare.facilities import services as bed_services
@@ -466,12 +467,15 @@ def test_bureau_orders_a_town_report_waits_and_downloads_it(app, db, page, burea
     made = [factories.bed(facility, code=f"R-{n}") for n in range(4)]
     bed_services.admit(manager, made[0], factories.elder(), on=local_today() - timedelta(days=45))
     db.session.commit()
+    with app.test_request_context():  # the words of the pages, in the default language
+        words = {msgid: gettext(msgid) for msgid in ("Report on", "Town or street", "Make the report",
+                                                     "Elderly-care bed occupancy report")}
     _log_in(page, bureau_staff.username)
     page.goto("/reports")
     order = page.get_by_test_id("order-form")
-    order.get_by_label("报告范围").select_option("town")
-    order.get_by_label("镇（街道）", exact=True).select_option(str(facility.town_id))
-    order.get_by_role("button", name="生成报告").click()
+    order.get_by_label(words["Report on"]).select_option("town")
+    order.get_by_label(words["Town or street"], exact=True).select_option(str(facility.town_id))
+    order.get_by_role("button", name=words["Make the report"]).click()
     expect(page.get_by_test_id("download")).to_be_visible(timeout=90_000)  # the page refreshes itself
     _screenshot(page, "report-job-done.png")
     with page.expect_download() as download:
@@ -479,4 +483,4 @@ def test_bureau_orders_a_town_report_waits_and_downloads_it(app, db, page, burea
     path = tmp_path / "downloaded.pdf"
     download.value.save_as(path)
     text = "".join(p.extract_text() for p in PdfReader(path).pages)
-    assert "养老床位入住情况报告" in text and facility.name in text
+    assert words["Elderly-care bed occupancy report"] in text and facility.name in text

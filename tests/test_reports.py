@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale, format_date, gettext
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -88,21 +89,28 @@ def test_city_report_reads_back_with_the_dashboard_figures(app, city):
     occupancy = services.occupancy()
     occupied = sum(t["occupied_all"] for t in occupancy["by_type"].values())
 
-    def line(label):
-        return next(row for row in text.splitlines() if row.startswith(label))
+    def value(label, **variables):
+        """The figure printed after `label` (a msgid, as the Chinese edition words it)."""
+        with force_locale("zh"):
+            words = gettext(label, **variables)
+        return next(row for row in text.splitlines() if row.startswith(words + " ")).split()[-1]
 
-    assert line("机构床位").split()[-1] == f"{ratio['total']:,}"
-    assert line("护理型床位 ").split()[-1] == f"{ratio['nursing']:,}"
-    assert line("护理型床位占比").split()[-1] == render.percent(ratio["ratio"])
-    assert line("缺口").split()[-1] == str(ratio["shortfall"])
-    assert line(f"{today.year}年{today.month}月{today.day}日 在住床位").split()[-1] == str(occupied)
-    assert line("集中供养特困老人").split()[-1] == str(occupancy["tekun_in_care"]) == "1"
-    assert line("向社会开放的富余床位").split()[-1] == str(occupancy["surplus_open_beds"])
+    assert value("Institution beds") == f"{ratio['total']:,}"
+    assert value("Nursing-type beds") == f"{ratio['nursing']:,}"
+    assert value("Nursing-type share") == render.percent(ratio["ratio"])
+    assert value("Shortfall (ordinary beds to convert)") == str(ratio["shortfall"])
+    with force_locale("zh"):
+        day = format_date(today)
+    assert value("Occupied beds on %(day)s", day=day) == str(occupied)
+    assert value("Tekun elders in centralized care") == str(occupancy["tekun_in_care"]) == "1"
+    assert value("Surplus beds open to the public (today)") == str(occupancy["surplus_open_beds"])
     # page numbers: 第 N 页 / 共 M 页 on every page, M the real count
     assert report.pages == len(reader.pages) >= 2
     for n, page in enumerate(pages, start=1):
         assert f"第 {n} 页 / 共 {len(pages)} 页" in page
-    assert "养老床位入住情况报告" in pages[0] and "Noto Sans CJK SC" in text  # Chinese extracts as Chinese
+    assert re.search(r"[\u4e00-\u9fff]{6,}", pages[0]) and "Noto Sans CJK SC" in text  # Chinese as Chinese
+    with force_locale("zh"):
+        assert gettext("Elderly-care bed occupancy report") in pages[0]
     assert EVIL_HOME in text and EVIL_TOWN in text  # names with HTML are printed as typed, not as markup
     assert not ID_NUMBER.search(text)
     assert not any(e.name in text for e in city["elders"])
@@ -122,7 +130,8 @@ def test_english_town_and_facility_editions(app, city):
     home = _make(resolve_scope(facility_id=city["public"].id), period)
     _, pages = _text(archive.path_of(home))
     text = "\n".join(pages)
-    assert "房间与床位" in text and "在住老人" in text
+    with force_locale("zh"):
+        assert gettext("Ability level") in text and gettext("Residents") in text
     assert not ID_NUMBER.search(text) and not any(e.name in text for e in city["elders"])
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
                     str(archive.path_of(home)), str(ARTIFACTS / "report-facility-page1")], check=True)
