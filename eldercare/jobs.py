@@ -53,6 +53,13 @@ def monthly_reports():
     return making.schedule_monthly(local_today())
 
 
+def remind_reassessments():
+    """Residents whose latest ability assessment is over a year old, to their home's managers."""
+    sent = bed_services.remind_reassessments()
+    db.session.commit()
+    return sent
+
+
 JOBS = [
     # (function, trigger)
     (monthly_reports, CronTrigger(day=1, hour=2, minute=0)),
@@ -60,6 +67,7 @@ JOBS = [
     (caregiver_reminders, CronTrigger(hour=7, minute=30)),
     (expire_offers, IntervalTrigger(minutes=1)),
     (release_expired_holds, IntervalTrigger(minutes=1)),
+    (remind_reassessments, CronTrigger(hour=7, minute=30)),
 ]
 
 

@@ -10,7 +10,7 @@ from eldercare.caregivers.models import EmploymentStatus, Post, ReminderCause
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType, Ownership
 from eldercare.placements.documents import DocumentKind
 from eldercare.placements.models import Action, Status
-from eldercare.residents.models import AbilityLevel, Category, Sex
+from eldercare.residents.models import AbilityLevel, AssessmentReason, Category, Sex
 
 BED_STATE = {
     BedState.vacant: _l("vacant"),
@@ -61,6 +61,12 @@ ABILITY_LEVEL = {
     AbilityLevel.moderate: _l("moderately disabled"),
     AbilityLevel.severe: _l("severely disabled"),
     AbilityLevel.complete: _l("completely disabled"),
+}
+ASSESSMENT_REASON = {
+    AssessmentReason.admission: _l("on admission"),
+    AssessmentReason.condition_changed: _l("the condition changed"),
+    AssessmentReason.annual_review: _l("yearly review"),
+    AssessmentReason.application: _l("for a placement application"),
 }
 SEX = {Sex.male: _l("male"), Sex.female: _l("female")}
 POST = {

@@ -11,7 +11,7 @@ from eldercare.facilities.models import Bed, BedKind, CareType, Facility, Facili
 from eldercare.identity import check_character
 from eldercare.placements.models import Application, Status
 from eldercare.reports.models import Report, ReportJob, ReportKind, Source
-from eldercare.residents.models import CaseSource, Category, Elder, IdentityCase, Sex
+from eldercare.residents.models import AbilityLevel, CaseSource, Category, Elder, IdentityCase, Sex
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -55,6 +55,9 @@ def id_number(birth=date(1940, 5, 17), male=True) -> str:
 
 
 def elder(name=None, category=Category.general, birth=date(1940, 5, 17), **fields):
+    """An elder with an ability level (as if assessed, which a nursing-type bed needs); pass
+    ability_level=None for one never assessed."""
+    fields.setdefault("ability_level", AbilityLevel.intact)
     number = id_number(birth)
     e = Elder(name=name or f"老人{next(_seq)}", id_number=number, birth_on=birth, sex=Sex.male,
               category=category, **fields)

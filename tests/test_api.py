@@ -11,6 +11,8 @@ from eldercare.auth import tokens
 from eldercare.auth.models import Role
 from eldercare.facilities.models import BedKind, CareType, FacilityType, Stay
 from eldercare.models import utcnow
+from eldercare.placements import workflow
+from eldercare.placements.models import Application
 from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
 from tests import factories
@@ -338,6 +340,10 @@ def test_an_application_from_draft_to_admission_through_the_api(app, db, client,
     assert client.post(f"{url}/submit", json={"consent": True}, headers=as_bureau).status_code == 403
     taken_up = client.post(f"{url}/start-review", json={}, headers=as_bureau).json
     assert taken_up["status"] == "under_review" and taken_up["elder_id"] is not None
+    # The bureau assesses the applicant on its page (a nursing-type bed is offered only after that).
+    workflow.assess(bureau_staff, db.session.get(Application, application["id"]), self_care=20, mobility=10,
+                    mental=20, perception=10, coma=False, dementia_or_psychiatric=False, risk_events_30d=0)
+    db.session.commit()
     assert client.post(f"{url}/offer", json={"bed_id": bed.id}, headers=as_bureau).status_code == 409
     assert client.post(f"{url}/approve", json={}, headers=as_bureau).json["status"] == "approved"
     offered = client.post(f"{url}/offer", json={"bed_id": bed.id, "hours": 24}, headers=as_bureau).json

@@ -20,8 +20,10 @@ def count(db, model):
 
 
 def admit_form(bed, **fields):
+    """An admission with the ability assessment a nursing-type bed needs (total 70: mild)."""
     return {"bed_id": bed.id, "name": "王秀英", "id_number": VALID_ID, "category": "dibao",
-            "on": local_today().isoformat(), **fields}
+            "on": local_today().isoformat(), "assessment-self_care": "25", "assessment-mobility": "12",
+            "assessment-mental": "22", "assessment-perception": "11", **fields}
 
 
 def test_admit_through_the_form_derives_birth_date_and_sex(db, client, manager, facility):

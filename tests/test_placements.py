@@ -90,7 +90,7 @@ def test_assessment_refuses_scores_out_of_range(app, field, value):
 
 
 def test_assessment_form_stores_level_and_refuses_bad_scores(db, client, bureau_staff, family):
-    elder = factories.elder()
+    elder = factories.elder(ability_level=None)
     application = factories.application(family, elder, status=Status.under_review)
     login(client, bureau_staff)
     bad = post(client, f"/applications/{application.id}/assess", {"self_care": "40", "mobility": "5", "mental": "5",

@@ -22,7 +22,6 @@ from tests import factories
 from tests.conftest import login, post
 
 
-
 def _applicant(family, *, category=Category.general, ability=None, born=date(1940, 1, 1), waited=0, **flags):
     elder = factories.elder(birth=born)
     application = factories.application(family, elder, status=Status.approved, category=category,
@@ -39,7 +38,8 @@ def test_a_severely_disabled_general_elder_ranks_above_a_non_disabled_dibao_elde
     """Found: with the old weights the dibao elder scored higher."""
     disabled = _applicant(family, ability=AbilityLevel.mild, severe_disability=True)
     dibao = _applicant(family, category=Category.dibao)
-    assert priority.score(dibao, local_today()) > priority.score(disabled, local_today())  # the score alone would invert it
+    today = local_today()
+    assert priority.score(dibao, today) > priority.score(disabled, today)  # the score alone would invert it
     assert priority.group_of(disabled)[1] == "severely_disabled"
     assert priority.group_of(dibao)[1] == "economic_hardship"
     ranked = [r["application"].id for r in queries.review_list(Status.approved, local_today())]
@@ -65,7 +65,8 @@ def test_the_five_groups_in_the_plans_order(db, family):
         _applicant(family, born=date(1925, 1, 1), waited=300, living_alone=True),  # 5 general
     ]
     assert [priority.group_of(a)[0] for a in expected] == [1, 2, 3, 4, 5]
-    assert [r["application"].id for r in queries.review_list(Status.approved, local_today())] == [a.id for a in expected]
+    ranked = queries.review_list(Status.approved, local_today())
+    assert [r["application"].id for r in ranked] == [a.id for a in expected]
 
 
 def test_the_administrator_reorders_the_groups_audited_and_bad_orders_change_nothing(db, client, family,
@@ -117,7 +118,7 @@ def test_a_regional_centre_serving_tekun_elders_keeps_its_reserve(db, manager, t
     manager.facilities.append(centre)
     first, second = factories.bed(centre), factories.bed(centre)
     beds.admit(manager, first, factories.elder(category=Category.tekun), on=local_today())
-    tekun = _applicant(family, category=Category.tekun)
+    tekun = _applicant(family, category=Category.tekun, ability=AbilityLevel.mild)
     tekun.preferred_facility_ids = [centre.id]
     _db.session.commit()
     assert reserve.reserves()[centre.id].reserve == 2  # one resident, one pending application
@@ -190,3 +191,72 @@ def test_the_chinese_catalog_uses_the_bureaus_terms():
     strings = " ".join(s if isinstance(s, str) else " ".join(s) for s in text.values())
     for other_name in ("特困老人", "特困供养老人", "护理类型"):
         assert other_name not in strings
+
+
+# --- ability assessments as the rules ask ----------------------------------------------------
+
+@pytest.mark.parametrize("total, level", [(90, "intact"), (89, "mild"), (66, "mild"), (65, "moderate"),
+                                          (46, "moderate"), (45, "severe"), (30, "severe"), (29, "complete")])
+def test_level_boundaries(total, level):
+    from eldercare.residents.rules import level_for_total
+
+    assert level_for_total(total).value == level
+
+
+def test_a_nursing_type_bed_needs_an_assessment_first(db, manager, facility, client):
+    never = factories.elder(name="未评估", ability_level=None)
+    nursing, ordinary = factories.bed(facility), factories.bed(facility, care_type=CareType.ordinary)
+    _db.session.commit()
+    with pytest.raises(beds.AssessmentNeeded):
+        beds.admit(manager, nursing, never, on=local_today())
+    _db.session.rollback()
+    assert beds.admit(manager, ordinary, never, on=local_today()).bed_id == ordinary.id
+
+
+def test_the_admission_form_records_the_assessment_with_its_reason(db, client, manager, facility):
+    from eldercare.residents.models import Assessment, AssessmentReason, Elder
+
+    bed = factories.bed(facility)
+    _db.session.commit()
+    login(client, manager)
+    form = {"bed_id": bed.id, "name": "龚梅", "id_number": "320682193311194005", "category": "general",
+            "on": local_today().isoformat()}
+    refused = post(client, f"/facilities/{facility.id}/admit", form)
+    assert refused.status_code == 422 and _db.session.scalar(select(Elder.id)) is None
+    scores = {"assessment-self_care": "20", "assessment-mobility": "8", "assessment-mental": "10",
+              "assessment-perception": "5"}  # 43: severe
+    assert post(client, f"/facilities/{facility.id}/admit", {**form, **scores}).status_code == 302
+    record = _db.session.scalar(select(Assessment))
+    assert record.reason == AssessmentReason.admission and record.level == AbilityLevel.severe
+    assert post(client, f"/beds/{bed.id}/assess", {"reason": "annual_review", "self_care": "32", "mobility": "15",
+                                                   "mental": "28", "perception": "15"}).status_code == 302
+    latest = _db.session.scalars(select(Assessment).order_by(Assessment.id.desc())).first()
+    assert latest.reason == AssessmentReason.annual_review and latest.level == AbilityLevel.intact
+
+
+def test_a_nursing_type_bed_is_offered_only_to_an_assessed_applicant(db, family, bureau_staff, facility):
+    bed = factories.bed(facility, open_to_public=True)
+    application = _applicant(family)
+    application.ability_level = None
+    _db.session.commit()
+    with pytest.raises(workflow.NotEligible):
+        workflow.offer(bureau_staff, application, bed)
+
+
+def test_residents_are_reminded_for_a_yearly_review_once(db, manager, facility):
+    from eldercare.facilities.services import remind_reassessments
+    from eldercare.notifications import Notification
+    from eldercare.residents.models import Assessment
+
+    overdue, fresh = factories.elder(name="逾期"), factories.elder(name="新近")
+    for elder, days in ((overdue, 400), (fresh, 30)):
+        stay_bed = factories.bed(facility)
+        beds.admit(manager, stay_bed, elder, on=local_today() - timedelta(days=days))
+        _db.session.add(Assessment(elder_id=elder.id, self_care=32, mobility=15, mental=28, perception=15, total=90,
+                                   level=AbilityLevel.intact, assessed_at=utcnow() - timedelta(days=days)))
+    _db.session.commit()
+    assert remind_reassessments() == 1
+    _db.session.commit()
+    assert remind_reassessments() == 0  # the same day again: nothing new
+    notes = _db.session.scalars(select(Notification.text).where(Notification.user_id == manager.id)).all()
+    assert len(notes) == 1 and "逾期" in notes[0]

@@ -30,9 +30,13 @@ def count(model, *where):
     return _db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+ASSESSED = {"assessment-self_care": "30", "assessment-mobility": "15", "assessment-mental": "28",
+            "assessment-perception": "15"}  # 88: mild, entered with the admission
+
+
 def admit_form(bed, **fields):
     return {"bed_id": bed.id, "name": "龚梅", "id_number": GONG_MEI, "category": "general",
-            "on": local_today().isoformat(), **fields}
+            "on": local_today().isoformat(), **ASSESSED, **fields}
 
 
 def application_form(**fields):

@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, FormField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from eldercare import labels
 from eldercare.facilities.models import Away, BedKind, CareType, EndReason
 from eldercare.facilities.services import MAX_BED_CODE, MAX_BEDS_PER_BATCH, MAX_ROOM_CODE
+from eldercare.residents.forms import AdmissionScores
 from eldercare.residents.models import Category
 from eldercare.validators import PlainText
 
@@ -21,6 +22,7 @@ class AdmitForm(FlaskForm):
     living_alone = BooleanField(_l("Living alone"))
     empty_nest = BooleanField(_l("Empty nest"))
     on = DateField(_l("Admission date"), validators=[InputRequired()])
+    assessment = FormField(AdmissionScores, label=_l("Ability assessment on admission"))
 
 
 class DischargeForm(FlaskForm):

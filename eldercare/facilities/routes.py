@@ -29,9 +29,9 @@ from eldercare.facilities.forms import (
 from eldercare.facilities.models import Bed, BedKind, BedState, CareType, EndReason, Facility, FacilityType, Room
 from eldercare.identity import InvalidIdNumber
 from eldercare.models import utcnow
-from eldercare.residents.models import CaseSource, Category
+from eldercare.residents.models import AssessmentReason, CaseSource, Category
 from eldercare.residents.routes import assessment_page
-from eldercare.residents.services import establish_elder
+from eldercare.residents.services import establish_elder, record_assessment
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("facilities", __name__)
@@ -122,6 +122,9 @@ def admit(facility_id):
                 empty_nest=form.empty_nest.data,
             )
             bed = db.session.get(Bed, form.bed_id.data)
+            if form.assessment.form.given():
+                record_assessment(current_user, elder, reason=AssessmentReason.admission,
+                                  **form.assessment.form.scores())
             services.admit(current_user, bed, elder, on=form.on.data)
             db.session.commit()
         except DomainError as error:

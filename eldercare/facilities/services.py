@@ -33,7 +33,9 @@ from eldercare.facilities.models import (
     Stay,
     Town,
 )
-from eldercare.models import claim, utcnow
+from eldercare.models import claim, insert_ignoring_duplicates, utcnow
+from eldercare.notifications import notify
+from eldercare.residents.models import Assessment, AssessmentReminder, Elder
 from eldercare.timekeeping import local_today
 
 MAX_BEDS_PER_BATCH = 200
@@ -63,6 +65,10 @@ class ReserveNeeded(DomainError):
 
 
 class HeldForOffer(DomainError):
+    pass
+
+
+class AssessmentNeeded(InvalidInput):
     pass
 
 
@@ -149,6 +155,9 @@ def admit(actor, bed: Bed, elder, *, on: date) -> Stay:
         raise InvalidDate(_l("Admissions are recorded from %(day)s on.", day=format_date(start)))
     if on < elder.birth_on:
         raise InvalidDate(_l("The admission date cannot be before the elder's birth date."))
+    if bed.kind == BedKind.institution and bed.care_type == CareType.nursing and elder.ability_level is None:
+        raise AssessmentNeeded(_l("%(name)s has no ability assessment yet: a nursing-type bed needs one "
+                                  "(GB/T 42195). Enter it with the admission.", name=elder.name))
     claim(db.session, elder)
     claim(db.session, bed)
     _require_state(bed, BedState.vacant)
@@ -507,3 +516,41 @@ def assign_town(actor, user, town_id: int) -> None:
     user.town_id = town_id
     db.session.flush()
     audit.record(actor, "user.assign_town", user, before={"town_id": before}, after={"town_id": town_id})
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def remind_reassessments(today: date | None = None) -> int:
+    """The daily job: residents whose latest assessment is over a year old (the yearly review of
+    domain.md section 4), or who have none since their admission, are brought to their home's
+    managers, once per resident and due day; running it again the same day sends nothing."""
+    today = today or local_today()
+    latest = (select(Assessment.elder_id, func.max(Assessment.assessed_at).label("at"))
+              .group_by(Assessment.elder_id).subquery())
+    rows = db.session.execute(
+        select(Elder.id, Elder.name, Bed.facility_id, Bed.code, Stay.start_on, latest.c.at)
+        .join(Stay, Stay.elder_id == Elder.id).join(Bed, Bed.id == Stay.bed_id)
+        .outerjoin(latest, latest.c.elder_id == Elder.id)
+        .where(Stay.end_on.is_(None), Bed.kind == BedKind.institution)
+        .order_by(Bed.facility_id, Elder.id)).all()
+    due = {row.id: (row, _years_later(row.at.date(), 1) if row.at else row.start_on) for row in rows}
+    due = {elder_id: (row, day) for elder_id, (row, day) in due.items() if day <= today}
+    if not due:
+        return 0
+    sent = set(db.session.execute(select(AssessmentReminder.elder_id, AssessmentReminder.due_on)
+                                  .where(AssessmentReminder.elder_id.in_(due))).all())
+    fresh = [(row, day) for row, day in due.values() if (row.id, day) not in sent]
+    insert_ignoring_duplicates(db.session, AssessmentReminder,
+                               [{"elder_id": row.id, "due_on": day, "created_at": utcnow()} for row, day in fresh])
+    managers = {f.id: f.managers for f in db.session.scalars(
+        select(Facility).where(Facility.id.in_({row.facility_id for row, _ in fresh})))}
+    for row, day in fresh:
+        for manager in managers[row.facility_id]:
+            notify(manager, _l("%(name)s in bed %(code)s needs a new ability assessment (due %(day)s): the "
+                               "latest is over a year old.", name=row.name, code=row.code, day=format_date(day)))
+    return len(fresh)

@@ -332,7 +332,8 @@ def assess(application_id):
     if application.elder is None or application.status not in workflow.ASSESSABLE:
         abort(404)
     return assessment_page(application.elder, _back(application),
-                           save=lambda **scores: workflow.assess(current_user, application, **scores))
+                           save=lambda **scores: workflow.assess(current_user, application, **scores),
+                           ask_reason=False)
 
 
 @bp.get("/notifications")

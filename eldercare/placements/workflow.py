@@ -36,7 +36,7 @@ from eldercare.placements.models import (
     Status,
 )
 from eldercare.residents import services as residents
-from eldercare.residents.models import CaseSource, Category, Sex
+from eldercare.residents.models import AssessmentReason, CaseSource, Category, Sex
 from eldercare.timekeeping import local_today
 
 
@@ -232,12 +232,14 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def assess(actor, application: Application, **scores):
+def assess(actor, application: Application, *, reason=None, **scores):
     """The bureau assesses an applicant it has taken up: the assessment is the elder's (it sets the
-    record's level) and this application's (it ranks it; its family sees it)."""
+    record's level) and this application's (it ranks it; its family sees it); its reason is the
+    application, whatever the form said."""
     if application.elder is None or application.status not in ASSESSABLE:
         raise InvalidTransition(_l("An applicant is assessed once the bureau has taken the application up."))
-    record = residents.record_assessment(actor, application.elder, application_id=application.id, **scores)
+    record = residents.record_assessment(actor, application.elder, application_id=application.id,
+                                         reason=AssessmentReason.application, **scores)
     claim(db.session, application)
     application.ability_level = record.level
     db.session.flush()
@@ -252,6 +254,8 @@ def check_eligible(application: Application, bed: Bed) -> None:
     go to reserved beds of public homes, everyone else to open beds above the reserve."""
     if (priority.is_disabled(application) or application.needs_nursing) and bed.care_type != CareType.nursing:
         raise NotEligible(_l("This elder needs a nursing-type bed."))
+    if bed.care_type == CareType.nursing and application.ability_level is None:
+        raise NotEligible(_l("Assess the applicant's abilities (GB/T 42195) before offering a nursing-type bed."))
     if application.category == Category.tekun:
         if not bed.facility.serves_tekun or bed.open_to_public:
             raise NotEligible(_l("Tekun elders are placed in the beds kept for them by the homes that serve them."))

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eldercare.models import Base, db_enum, utcnow
@@ -71,6 +71,15 @@ class Elder(Base):
         return self.age_on(day) >= HIGH_AGE
 
 
+class AssessmentReason(enum.StrEnum):
+    """Why an assessment was made (Administrative Measures for Elderly Care Institutions, art. 15)."""
+
+    admission = "admission"  # on admission
+    condition_changed = "condition_changed"  # the condition changed
+    annual_review = "annual_review"  # the yearly review
+    application = "application"  # the bureau assessed an applicant
+
+
 class Assessment(Base):
     """An ability assessment (GB/T 42195-2022): four domain scores and the adjustments; the
     level is computed (residents.rules), never typed."""
@@ -90,10 +99,25 @@ class Assessment(Base):
     risk_events_30d: Mapped[int] = mapped_column(default=0)
     total: Mapped[int]
     level: Mapped[AbilityLevel] = mapped_column(db_enum(AbilityLevel))
+    reason: Mapped[AssessmentReason] = mapped_column(db_enum(AssessmentReason), default=AssessmentReason.admission,
+                                                     server_default=AssessmentReason.admission.value)
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assessed_by = relationship("User")
+
+
+class AssessmentReminder(Base):
+    """A reminder sent to a home's managers that a resident's latest assessment is over a year old:
+    one per resident and due day, so the daily job tells them once."""
+
+    __tablename__ = "assessment_reminder"
+    __table_args__ = (UniqueConstraint("elder_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    elder_id: Mapped[int] = mapped_column(ForeignKey("elder.id"))
+    due_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CaseSource(enum.StrEnum):

@@ -12,12 +12,12 @@ from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.residents import queries, services
 from eldercare.residents.forms import AssessmentForm, ResolveCaseForm
-from eldercare.residents.models import IdentityCase
+from eldercare.residents.models import AssessmentReason, IdentityCase
 
 bp = Blueprint("residents", __name__)
 
 
-def assessment_page(elder, back: str, save=None):
+def assessment_page(elder, back: str, save=None, ask_reason=True):
     """GET shows the form and the history; POST records the assessment (through `save(**scores)`,
     default: the elder's own record) and goes `back`. The caller has checked that the current user
     may assess this elder."""
@@ -25,10 +25,7 @@ def assessment_page(elder, back: str, save=None):
     if form.validate_on_submit():
         save = save or (lambda **scores: services.record_assessment(current_user, elder, **scores))
         try:
-            record = save(self_care=form.self_care.data, mobility=form.mobility.data,
-                          mental=form.mental.data, perception=form.perception.data, coma=form.coma.data,
-                          dementia_or_psychiatric=form.dementia_or_psychiatric.data,
-                          risk_events_30d=form.risk_events_30d.data or 0)
+            record = save(reason=AssessmentReason(form.reason.data), **form.scores())
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -36,7 +33,7 @@ def assessment_page(elder, back: str, save=None):
         else:
             flash(_l("Assessed: total %(total)s.", total=record.total), "success")
             return redirect(back)
-    return render_template("residents/assess.html", elder=elder, form=form, back=back,
+    return render_template("residents/assess.html", elder=elder, form=form, back=back, ask_reason=ask_reason,
                            history=queries.assessments_of(elder.id)), \
         (422 if form.errors or form.form_errors else 200)
 

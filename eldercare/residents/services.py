@@ -14,7 +14,16 @@ from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
 from eldercare.identity import mask_id_number, parse_id_number
 from eldercare.models import claim, utcnow
-from eldercare.residents.models import Assessment, CaseSource, Category, Elder, IdentityCase, Sex, age_on
+from eldercare.residents.models import (
+    Assessment,
+    AssessmentReason,
+    CaseSource,
+    Category,
+    Elder,
+    IdentityCase,
+    Sex,
+    age_on,
+)
 from eldercare.residents.rules import assess
 from eldercare.timekeeping import local_today
 
@@ -125,19 +134,21 @@ def update_declared(actor, elder: Elder, *, category: Category, severe_disabilit
 
 def record_assessment(actor, elder: Elder, *, self_care: int, mobility: int, mental: int, perception: int,
                       coma: bool, dementia_or_psychiatric: bool, risk_events_30d: int,
+                      reason: AssessmentReason = AssessmentReason.admission,
                       application_id: int | None = None) -> Assessment:
-    """Store an assessment; its computed level becomes the elder's (the latest one counts)."""
+    """Store an assessment with its reason; its computed level becomes the elder's (the latest one
+    counts)."""
     result = assess(self_care=self_care, mobility=mobility, mental=mental, perception=perception, coma=coma,
                     dementia_or_psychiatric=dementia_or_psychiatric, risk_events_30d=risk_events_30d)
     claim(db.session, elder)
     record = Assessment(elder_id=elder.id, self_care=self_care, mobility=mobility, mental=mental,
                         perception=perception, coma=coma, dementia_or_psychiatric=dementia_or_psychiatric,
                         risk_events_30d=risk_events_30d, total=result.total, level=result.level,
-                        assessed_by_id=actor.id, application_id=application_id)
+                        reason=reason, assessed_by_id=actor.id, application_id=application_id)
     db.session.add(record)
     before = elder.ability_level.value if elder.ability_level else None
     elder.ability_level = result.level
     db.session.flush()
     audit.record(actor, "elder.assess", elder, before={"ability_level": before},
-                 after={"ability_level": result.level.value, "total": result.total})
+                 after={"ability_level": result.level.value, "total": result.total, "reason": reason.value})
     return record
