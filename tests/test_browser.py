@@ -168,6 +168,9 @@ def test_manager_admits_discharges_and_cleans_a_bed(app, db, page, manager, room
     expect(page.locator("select[name=bed_id]")).to_have_value(str(bed_id))
     page.locator("input[name=name]").fill(ELDER_NAME)
     page.locator("input[name=id_number]").fill(ELDER_ID_NUMBER)
+    # A nursing-type bed needs an ability assessment: she enters it with the admission (total 60).
+    for name, score in (("self_care", "24"), ("mobility", "10"), ("mental", "18"), ("perception", "8")):
+        page.locator(f"input[name='assessment-{name}']").fill(score)
     _screenshot(page, "manager-admit.png")
     page.locator("form:has(input[name=id_number]) button").click()
 
@@ -186,6 +189,7 @@ def test_manager_admits_discharges_and_cleans_a_bed(app, db, page, manager, room
     # Discharge with the default date: the bed now needs cleaning.
     tile.click()
     expect(page.get_by_test_id("resident-name")).to_have_text(ELDER_NAME)
+    page.once("dialog", lambda dialog: dialog.accept())  # discharge asks first
     page.locator("form[action$='/discharge'] button").click()
     expect(page).to_have_url(re.compile(rf"/beds/{bed_id}$"))
     expect(page.locator(".flash.success")).to_be_visible()
@@ -382,6 +386,12 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
     bureau.locator("form[action$='/review'] button").click()
     expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.under_review))
+    # They assess her abilities (a nursing-type bed is offered only to an assessed applicant).
+    bureau.locator(f"main a[href$='/applications/{application_id}/assess']").click()
+    for name, score in (("self_care", "20"), ("mobility", "8"), ("mental", "15"), ("perception", "7")):
+        bureau.locator(f"input[name={name}]").fill(score)
+    bureau.locator("form:has(input[name=self_care]) button").click()
+    expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
     bureau.locator("form[action$='/approve'] button").click()
     expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.approved))
 
