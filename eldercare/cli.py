@@ -52,7 +52,7 @@ def seed_demo(scale):
     db.session.execute(text("ANALYZE"))  # fresh statistics after a bulk load, or the planner guesses
     db.session.commit()
     click.echo(f"Seeded {totals['facilities']} facilities, {totals['beds']} beds, {totals['elders']} elders, "
-               f"{totals['stays']} stays and {totals['applications']} applications.")
+               f"{totals['stays']} stays, {totals['applications']} applications and {totals['caregivers']} caregivers.")
 
 
 @click.group("users")
