@@ -304,3 +304,18 @@ def test_scheduled_reports_are_made_once_per_period_with_two_schedulers(app, cit
                                                        f"town-{city['town'].id}"])
     assert {r.source for r in reports} == {Source.schedule} and {r.period for r in reports} == {
         making.previous_month(today).label}
+
+
+def test_caregiver_figures_join_once_caregivers_are_recorded(app, city):
+    from eldercare.caregivers.models import Caregiver
+
+    period = f"{local_today():%Y-%m}"
+    scope = resolve_scope(facility_id=city["public"].id)
+    _, pages = _text(archive.path_of(_make(scope, period, "en")))
+    assert "Caregiver figures are not recorded yet and are left out." in "".join(pages).replace("\n", " ")
+    factories.caregiver_with_certificate(city["public"])
+    _, pages = _text(archive.path_of(_make(scope, period, "en")))
+    text = "\n".join(pages)
+    assert "Caregivers working 1" in text and "With a skill certificate 1 (100.0%)" in text
+    person = _db.session.scalar(select(Caregiver))
+    assert person.name not in text and person.id_number not in text and not ID_NUMBER.search(text)

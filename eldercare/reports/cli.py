@@ -10,7 +10,8 @@ from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.reports import archive, making
 from eldercare.reports.models import Source
-from eldercare.reports.periods import parse_period, resolve_scope
+from eldercare.reports.periods import check_period, parse_period, resolve_scope
+from eldercare.timekeeping import local_today
 
 
 @click.group("report")
@@ -32,11 +33,13 @@ def occupancy(period, town_name, facility_id, language, out):
     try:
         scope = resolve_scope(town_name=town_name, facility_id=facility_id)
         language = making.check_language(language or current_app.config["BABEL_DEFAULT_LOCALE"])
+        period = parse_period(period)
+        check_period(period, local_today())  # refused before the bar starts
         with click.progressbar(length=100, label="report") as bar:
             def progress(percent):
                 bar.update(percent - bar.pos)
 
-            made = making.make(scope, parse_period(period), language, source=Source.command_line, progress=progress)
+            made = making.make(scope, period, language, source=Source.command_line, progress=progress)
             db.session.commit()
             progress(100)
     except DomainError as error:

@@ -8,16 +8,12 @@ numbers are never read.
 
 from datetime import date
 
+from eldercare.caregivers import queries as caregiver_queries
 from eldercare.dashboard import services, snapshots
 from eldercare.facilities import queries
 from eldercare.facilities.models import INSTITUTION_TYPES, FacilityType
 from eldercare.placements.queries import waitlist_figures
 from eldercare.reports.periods import Period, Scope
-
-try:  # the caregiver roster is being built; its figures join the report once it exists
-    from eldercare.caregivers import queries as caregiver_queries
-except ImportError:  # pragma: no cover - depends on the checkout
-    caregiver_queries = None
 
 TREND_MONTHS = 12
 
@@ -135,11 +131,12 @@ def _sum_rows(group, point, average) -> dict:
 
 
 def _caregivers(scope: Scope, day: date) -> dict | None:
-    if caregiver_queries is None:
-        return None
+    """The caregiver figures of the scope on `day`; None while no caregiver is on its rosters."""
     figures = caregiver_queries.figures(day)
     if scope.level == "city":
-        return figures["city"]
-    if scope.level == "town":
-        return next((t for t in figures["towns"] if t["id"] == scope.id), None)
-    return figures["facilities"].get(scope.id)
+        found = figures["city"]
+    elif scope.level == "town":
+        found = next((t for t in figures["towns"] if t["id"] == scope.id), None)
+    else:
+        found = figures["facilities"].get(scope.id)
+    return found if found and found["caregivers"] else None
