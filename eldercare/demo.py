@@ -49,7 +49,8 @@ from eldercare.identity import check_character
 from eldercare.models import utcnow
 from eldercare.placements import workflow
 from eldercare.placements.models import TRANSITIONS, Action, Application, ApplicationEvent, Status
-from eldercare.residents.models import AbilityLevel, Category, Elder, Sex
+from eldercare.residents.models import AbilityLevel, Assessment, AssessmentReason, Category, Elder, Sex
+from eldercare.residents.rules import DOMAINS
 
 DEMO_PASSWORD = "eldercare-demo"
 AREA_CODE = "320682"
@@ -83,7 +84,7 @@ PLANS = [
     Plan(FacilityType.street_center, Ownership.public_private, 3, (60, 100), 0.80, 0.75),
     Plan(FacilityType.private_home, Ownership.private, 16, (180, 320), 0.78, 0.78),
     Plan(FacilityType.embedded_home, Ownership.private, 8, (40, 80), 0.75, 0.80),
-    Plan(FacilityType.meal_point, Ownership.public, 10, (6, 12), 0.0, 0.6, BedKind.day_care),
+    Plan(FacilityType.meal_point, Ownership.public, 6, (6, 12), 0.0, 0.6, BedKind.day_care),
     Plan(FacilityType.mutual_aid, Ownership.public, 12, (4, 8), 0.0, 0.5, BedKind.day_care),
 ]
 NAME_SUFFIX = {
@@ -218,6 +219,9 @@ def _applications(accounts, towns, rng, today, used) -> int:
             )
             db.session.add(application)
             db.session.flush()
+            if taken_up:
+                _assessments([(elder.id, row["ability_level"], sent.date() + timedelta(days=2),
+                               AssessmentReason.application, application.id)])
             state = Status.draft
             for step, action in enumerate(WALK[status]):
                 to = TRANSITIONS[state, action][0]
@@ -268,7 +272,8 @@ def _registry_story(accounts, towns, today, used, totals) -> None:
     town = towns[town_index]
     home = db.session.scalar(select(Facility).where(Facility.name == f"{town.name}敬老院"))
     registry.convert(admin, home, on=min(converted_on, today))
-    registry.update(admin, home, name=f"{town.name}区域性养老服务中心", town_id=home.town_id,
+    # Renamed as the centre it became, its old name kept in brackets (a town may have a centre already).
+    registry.update(admin, home, name=f"{town.name}区域性养老服务中心（原{home.name}）", town_id=home.town_id,
                     ownership=home.ownership, address=home.address, operator=home.operator,
                     licensed_beds=home.licensed_beds, medical_integrated=home.medical_integrated,
                     serves_tekun=True, tekun_reserve=home.tekun_reserve, opened_on=home.opened_on)
@@ -421,6 +426,28 @@ def _category(rng) -> Category:
     )[0]
 
 
+# A total inside each level's band (GB/T 42195), split over the four domains in their proportions.
+LEVEL_TOTAL = {AbilityLevel.intact: 90, AbilityLevel.mild: 76, AbilityLevel.moderate: 55, AbilityLevel.severe: 38,
+               AbilityLevel.complete: 20}
+
+
+def _assessments(rows) -> None:
+    """An assessment record behind every demo ability level: (elder id, level, day, reason, application id)."""
+    records = []
+    for elder_id, level, day, reason, application_id in rows:
+        if level is None:
+            continue
+        total = LEVEL_TOTAL[level]
+        scores = {domain: total * top // 90 for domain, top in DOMAINS.items()}
+        scores["self_care"] += total - sum(scores.values())
+        records.append({"elder_id": elder_id, **scores, "coma": False, "dementia_or_psychiatric": False,
+                        "risk_events_30d": 0, "total": total, "level": level, "reason": reason,
+                        "application_id": application_id,
+                        "assessed_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=10)})
+    if records:
+        db.session.execute(insert(Assessment.__table__), records)
+
+
 def _stays(facility, plan, beds, town, tekun_quota, rng, today, used, since=None) -> tuple[int, int]:
     """Open stays for about `occupancy` of the beds, and earlier, ended stays for history (none
     before `since`, the day a new home opened)."""
@@ -428,6 +455,7 @@ def _stays(facility, plan, beds, town, tekun_quota, rng, today, used, since=None
     in_service = [b for b in beds if not b["out_of_service"]]
     rng.shuffle(in_service)
     occupied = in_service[: int(len(in_service) * plan.occupancy)]
+    occupied.sort(key=lambda b: b["kind"] != BedKind.institution)  # tekun elders in institution beds only
     for i, bed in enumerate(occupied):
         category = Category.tekun if i < tekun_quota else _category(rng)
         start = today - timedelta(days=rng.randint(1, 1400 if since is None else max(1, (today - since).days)))
@@ -445,6 +473,8 @@ def _stays(facility, plan, beds, town, tekun_quota, rng, today, used, since=None
     for stay, elder_id in zip(stays, elder_ids, strict=True):
         stay.setdefault("away", None)
         stay["elder_id"] = elder_id
+    _assessments([(elder_id, row["ability_level"], stay["start_on"], AssessmentReason.admission, None)
+                  for elder_id, row, stay in zip(elder_ids, elders, stays, strict=True)])
     if stays:
         db.session.execute(insert(Stay.__table__), stays)
     cleaning = [b["id"] for b in in_service[len(occupied):] if rng.random() < 0.08]

@@ -7,12 +7,21 @@ from eldercare.auth.models import User
 from eldercare.facilities import registry
 from eldercare.facilities.models import Bed, BedKind, CareType, Facility, FacilityType, FacilityTypeChange, Stay
 from eldercare.placements.models import Application, Status
-from eldercare.residents.models import Category, Elder
+from eldercare.residents.models import Assessment, Category, Elder
 from tests.conftest import login, post
 
 
 def scalar(db, query):
     return db.session.scalar(query)
+
+
+def reserve_open_public_home_beds() -> int:
+    """Vacant public-home beds open to the public above the reserve (what /open-beds shows of them)."""
+    from eldercare.facilities.queries import facility_directory
+    from eldercare.facilities.reserve import open_beds_by_facility
+
+    homes = {f.id for f in facility_directory() if f.type == FacilityType.public_home}
+    return sum(n for facility_id, n in open_beds_by_facility().items() if facility_id in homes)
 
 
 def test_seed_demo_builds_rugao_and_is_idempotent(db, runner):
@@ -49,6 +58,19 @@ def test_seed_demo_builds_rugao_and_is_idempotent(db, runner):
     assert registry.type_on(change.facility_id, change.changed_on - timedelta(days=1)) == FacilityType.public_home
     [on_behalf] = db.session.scalars(select(Application).where(Application.assistant_town_id.is_not(None))).all()
     assert on_behalf.living_alone and on_behalf.status == Status.submitted and on_behalf.family.username == "assistant"
+
+    # the 2024 plan's story: 6 meal points and 12 mutual-aid points, every tekun elder in care in an
+    # institution bed of a home that serves them, a few dozen surplus 敬老院 beds open to the public,
+    # and every ability level backed by an assessment record
+    kinds = dict(db.session.execute(select(Facility.type, func.count()).group_by(Facility.type)).all())
+    assert kinds[FacilityType.meal_point] == 6 and kinds[FacilityType.mutual_aid] == 12
+    tekun_served = tekun.join(Bed, Bed.id == Stay.bed_id).join(Facility, Facility.id == Bed.facility_id).where(
+        Facility.serves_tekun, Bed.kind == BedKind.institution)
+    assert scalar(db, tekun_served) == 1014
+    assert 20 <= reserve_open_public_home_beds() <= 99
+    unbacked = select(func.count()).select_from(Elder).where(
+        Elder.ability_level.is_not(None), ~select(Assessment.id).where(Assessment.elder_id == Elder.id).exists())
+    assert scalar(db, unbacked) == 0
 
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "already" in again.output
