@@ -98,6 +98,17 @@ def test_database_down_is_503_with_retry_after_not_500(client, monkeypatch):
     assert ready.get_json()["checks"]["database"] == "down"
 
 
+def test_database_down_is_503_for_a_logged_in_user_too(client, db, manager, monkeypatch):
+    """The page for a logged-in user reads nothing from the database either (no bell, no user)."""
+    login(client, manager)
+    monkeypatch.setattr(Session, "execute", _unreachable)
+    monkeypatch.setattr(Session, "get", _unreachable)
+    for url in ("/", "/open-beds", "/dashboard"):
+        page = client.get(url)
+        assert page.status_code == 503, url
+        assert page.headers["Retry-After"] == "5"
+
+
 def test_other_database_errors_stay_500(app, client, monkeypatch):
     from sqlalchemy.exc import ProgrammingError
 

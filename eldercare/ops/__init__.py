@@ -1,7 +1,7 @@
 """What running the app in production needs beside the domains: health checks, the request
 log and request ids, a 503 while the database is unreachable, the proxy's headers, backups."""
 
-from flask import render_template, request
+from flask import request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import ServiceUnavailable
@@ -43,4 +43,5 @@ def init_app(app) -> None:
             from eldercare.api.problems import problem
 
             return problem(503, ServiceUnavailable.description, headers=headers)
-        return render_template("ops/unavailable.html"), 503, headers
+        # Rendered without the context processors: they read the user and the bell from the database.
+        return app.jinja_env.get_template("ops/unavailable.html").render(), 503, headers
