@@ -120,12 +120,16 @@ def institution_bed_days(start: date, end: date) -> dict[int, dict]:
     ):
         entry = result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0})
         entry["bed_days"] += n * _overlap_days(start, end, added_on, retired_on)
+    # Stays clamped to the period in SQL, so those covering it whole fall into one group per home.
+    after = end + timedelta(days=1)
+    first = case((Stay.start_on < start, literal(start)), else_=Stay.start_on).label("first")
+    until = case((or_(Stay.end_on.is_(None), Stay.end_on > after), literal(after)), else_=Stay.end_on).label("until")
     for facility_id, start_on, end_on, n in db.session.execute(
-        select(Bed.facility_id, Stay.start_on, Stay.end_on, func.count())
+        select(Bed.facility_id, first, until, func.count())
         .join(Stay, Stay.bed_id == Bed.id)
         .where(Bed.kind == BedKind.institution, Stay.start_on <= end,
                or_(Stay.end_on.is_(None), Stay.end_on > start))
-        .group_by(Bed.facility_id, Stay.start_on, Stay.end_on)
+        .group_by(Bed.facility_id, first, until)
     ):
         entry = result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0})
         entry["occupied_days"] += n * _overlap_days(start, end, start_on, end_on)
