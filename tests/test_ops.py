@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 import pytest
+from flask import g
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -101,12 +102,31 @@ def test_database_down_is_503_with_retry_after_not_500(client, monkeypatch):
 def test_database_down_is_503_for_a_logged_in_user_too(client, db, manager, monkeypatch):
     """The page for a logged-in user reads nothing from the database either (no bell, no user)."""
     login(client, manager)
+    manager_id = manager.id
+    client.get("/")
+    user = g.get("_login_user")
     monkeypatch.setattr(Session, "execute", _unreachable)
     monkeypatch.setattr(Session, "get", _unreachable)
     for url in ("/", "/open-beds", "/dashboard"):
         page = client.get(url)
         assert page.status_code == 503, url
         assert page.headers["Retry-After"] == "5"
+    # the request log names the user of an expired object (rolled back) without asking the database
+    db.session.expire(user)
+    assert requestlog._user_id(user) == manager_id
+    # the database goes away after the user was loaded: the rollback expires the user, the log line
+    # still names them, and the answer is a 503
+    monkeypatch.undo()
+    real_execute = Session.execute
+    calls = []
+
+    def first_only(self, *args, **kwargs):
+        calls.append(1)
+        return real_execute(self, *args, **kwargs) if len(calls) == 1 else _unreachable()
+
+    db.session.remove()
+    monkeypatch.setattr(Session, "execute", first_only)
+    assert client.get("/open-beds").status_code == 503
 
 
 def test_other_database_errors_stay_500(app, client, monkeypatch):

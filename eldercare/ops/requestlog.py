@@ -15,6 +15,8 @@ import time
 import uuid
 
 from flask import g, request
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import NoInspectionAvailable
 
 LOGGER = logging.getLogger("eldercare.request")
 HEADER = "X-Request-ID"
@@ -50,7 +52,6 @@ def _start() -> None:
 
 def _finish(response):
     response.headers[HEADER] = g.get("request_id", "")
-    user = g.get("_login_user")  # set by Flask-Login only if this request loaded a user: never load one here
     rule = request.url_rule
     LOGGER.info({
         "request_id": g.get("request_id"),
@@ -58,9 +59,19 @@ def _finish(response):
         "route": rule.rule if rule is not None else None,
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1),
-        "user_id": getattr(user, "id", None),
+        "user_id": _user_id(g.get("_login_user")),
     })
     return response
+
+
+def _user_id(user) -> int | None:
+    """The id of the user this request loaded (Flask-Login keeps it in g), from the ORM's identity
+    key: never a query here, even when the object was expired by a rollback (database down)."""
+    try:
+        identity = sa_inspect(user).identity if user is not None else None
+    except NoInspectionAvailable:  # the anonymous user
+        return None
+    return identity[0] if identity else None
 
 
 def register(app) -> None:
