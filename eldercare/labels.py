@@ -2,6 +2,7 @@
 
 import math
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -193,7 +194,7 @@ def percent(value) -> str:
     (73.96%) never reads as the target itself (74.0%) beside "1 bed short"."""
     if value is None:
         return "—"
-    return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}%"
+    return format_decimal(math.floor(value * 1000 + 1e-9) / 10, format="0.0") + "%"
 
 
 def choices(mapping, exclude=()) -> list[SelectChoice]:

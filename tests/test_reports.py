@@ -17,12 +17,12 @@ from flask_babel import force_locale, format_date, gettext
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from eldercare import pdf
+from eldercare import labels, pdf
 from eldercare.dashboard import services
 from eldercare.extensions import db as _db
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, FacilityType, MealLog
-from eldercare.reports import archive, making, render
+from eldercare.reports import archive, making
 from eldercare.reports.models import JobStatus, Report, ReportJob, Source
 from eldercare.reports.periods import parse_period, resolve_scope
 from eldercare.residents.models import Category
@@ -97,7 +97,7 @@ def test_city_report_reads_back_with_the_dashboard_figures(app, city):
 
     assert value("Institution beds") == f"{ratio['total']:,}"
     assert value("Nursing-type beds") == f"{ratio['nursing']:,}"
-    assert value("Nursing-type share") == render.percent(ratio["ratio"])
+    assert value("Nursing-type share") == labels.percent(ratio["ratio"])
     assert value("Shortfall (ordinary beds to convert)") == str(ratio["shortfall"])
     with force_locale("zh"):
         day = format_date(today)

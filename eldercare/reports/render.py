@@ -1,14 +1,13 @@
 """An occupancy report from its data: the HTML (a Jinja template in the report's language),
 then the PDF (eldercare.pdf)."""
 
-import math
 import re
 
 from flask import current_app, render_template
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
-from eldercare import pdf
+from eldercare import labels, pdf
 from eldercare.dashboard import charts
 
 TEMPLATE = "reports/occupancy.html"
@@ -21,14 +20,6 @@ def number(value) -> str:
 
 def decimal1(value) -> str:
     return "—" if value is None else format_decimal(value, format="#,##0.0")
-
-
-def percent(value) -> str:
-    """A share to one decimal, truncated rather than rounded, so a share just short of a target
-    (73.96%) never reads as the target itself (74.0%)."""
-    if value is None:
-        return "—"
-    return format_decimal(math.floor(value * 1000 + 1e-9) / 10, format="0.0") + "%"
 
 
 def page_counter() -> str:
@@ -47,7 +38,7 @@ def html(data: dict, language: str) -> str:
     with force_locale(language):
         town_chart = charts.town_ratios(data["town_ratios"]) if data.get("town_ratios") else None
         trend_chart = charts.monthly_trend(data["trend"]) if data.get("trend") else None
-        return render_template(TEMPLATE, r=data, number=number, decimal1=decimal1, percent=percent,
+        return render_template(TEMPLATE, r=data, number=number, decimal1=decimal1, percent=labels.percent,
                                town_chart=town_chart, trend_chart=trend_chart,
                                page_counter=page_counter(), font=pdf.CJK_FONT, language=language)
 
