@@ -14,7 +14,7 @@ from eldercare.facilities import queries as bed_queries
 from eldercare.facilities.models import Bed, BedState, Town
 from eldercare.identity import InvalidIdNumber, mask_id_number
 from eldercare.notifications import mark_all_read, recent
-from eldercare.placements import priority, queries, workflow
+from eldercare.placements import next_steps, priority, queries, workflow
 from eldercare.placements.documents import OPEN_FOR_DOCUMENTS, applications_of_town, documents_of
 from eldercare.placements.forms import (
     AdmitApplicationForm,
@@ -68,8 +68,10 @@ def _choices(form):
 @policy.roles_required(*APPLICANTS)
 def index():
     if current_user.role == Role.town_assistant:
-        return render_template("placements/list.html", applications=applications_of_town(current_user.town_id))
-    return render_template("placements/list.html", applications=queries.applications_of_family(current_user.id))
+        return render_template("placements/list.html", applications=applications_of_town(current_user.town_id),
+                               next_step=next_steps.NEXT_STEP)
+    return render_template("placements/list.html", applications=queries.applications_of_family(current_user.id),
+                           next_step=next_steps.NEXT_STEP)
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
@@ -135,6 +137,8 @@ def _render_show(application, full_id):
     return render_template(
         "placements/show.html", application=application, full_id=full_id,
         detail=queries.application_detail(application, today, for_family=current_user.role in APPLICANTS),
+        for_family=current_user.role in APPLICANTS, placed=next_steps.placed_bed(application),
+        call_by=next_steps.call_by(application), next_step=next_steps.NEXT_STEP[application.status],
         approve_form=ApproveForm(),
         actions=workflow.allowed_actions(application, current_user),
         submit_form=SubmitForm(), reason_form=ReasonForm(), admit_form=AdmitApplicationForm(on=today),

@@ -22,7 +22,7 @@ from eldercare.facilities.models import Bed, BedHold, CareType
 from eldercare.identity import mask_id_number, parse_id_number
 from eldercare.models import claim, utcnow
 from eldercare.notifications import notify
-from eldercare.placements import priority
+from eldercare.placements import next_steps, priority
 from eldercare.placements.models import (
     ACTIVE_STATUSES,
     BUREAU,
@@ -99,8 +99,7 @@ def _in_default_language(message) -> str:
 
 
 def _tell_family(application: Application, event: ApplicationEvent) -> None:
-    text = _l("The application for %(name)s is now: %(status)s.", name=application.elder_name,
-              status=labels.APPLICATION_STATUS[event.to_status])
+    text = next_steps.message(application, event)  # what happened and what to do now
     if event.reason:
         text = _l("%(text)s Reason: %(reason)s", text=text, reason=event.reason)
     notify(application.family, _in_default_language(text), application.id)
