@@ -10,10 +10,10 @@ from eldercare.dashboard import services
 from eldercare.errors import InvalidInput
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, FacilityType
+from eldercare.labels import percent
 from eldercare.reports import data
 from eldercare.reports.making import previous_month
 from eldercare.reports.periods import check_period, parse_period, resolve_scope
-from eldercare.reports.render import percent
 from eldercare.timekeeping import local_today
 from tests import factories
 
