@@ -112,3 +112,12 @@ def test_percent_never_shows_a_shortfall_as_the_target():
     assert percent(1850 / 2500) == "74.0%"
     assert percent(37 / 50) == "74.0%"
     assert percent(None) == "—"
+
+
+def test_a_running_period_counts_its_days_so_far(history):
+    today = local_today()
+    period = parse_period(f"{today:%Y-%m}")
+    figures = data.gather(resolve_scope(), period, today)
+    assert figures["as_of"] == today and figures["running"] == (today < period.end)
+    assert (figures["community"]["since"], figures["community"]["until"]) == (period.start, today)
+    assert figures["headline"]["average_occupied"] == pytest.approx(1.0)  # elder B, every day so far

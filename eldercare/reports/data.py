@@ -88,7 +88,7 @@ def gather(scope: Scope, period: Period, today: date, *, live: bool | None = Non
                 data["waitlist"] = waitlist_figures()
             else:
                 data["sections_missing"].append("live")
-        community = services.community(period.days, period.end if period.end <= today else today)
+        community = services.community((as_of - period.start).days + 1, as_of)  # the period's days so far
         towns = community["towns"] if scope.level == "city" else {
             scope.name: community["towns"].get(scope.name, {"meal_points": 0, "mutual_aid": 0, "meals": 0,
                                                             "subsidised": 0})}
