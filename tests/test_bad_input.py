@@ -101,6 +101,26 @@ def test_every_text_field_fits_its_column(app):
     assert wrong == []
 
 
+def test_every_stored_text_field_refuses_hidden_characters(app):
+    """Names, codes, reasons: each stored text field has PlainText (multiline for free text) or
+    a whole-value pattern (phone numbers, user names)."""
+    from wtforms.validators import Regexp
+
+    from eldercare.validators import PlainText
+
+    missing = []
+    with app.test_request_context():
+        for form_class in _all_forms():
+            for field in form_class(meta={"csrf": False}):
+                if (form_class.__name__, field.name) not in FORM_COLUMNS or form_class.__name__ == "LoginForm":
+                    continue
+                guarded = any(isinstance(v, PlainText) or (isinstance(v, Regexp) and v.regex.pattern.endswith("\\Z"))
+                              for v in field.validators)
+                if not guarded:
+                    missing.append(f"{form_class.__name__}.{field.name}")
+    assert missing == []
+
+
 # The hostile values, and whether a form given them everywhere must save nothing at all.
 HOSTILE = {
     "oversized": ("九" * 1001, True),  # longer than any column (notes: 1000)

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from eldercare import labels
 from eldercare.auth.forms import MOBILE
 from eldercare.caregivers.models import LEVELS, NO_CERTIFICATE, EmploymentStatus, Post
-from eldercare.validators import Finite
+from eldercare.validators import Finite, PlainText
 
 PAY = [InputRequired(), NumberRange(0, 1_000_000)]
 
@@ -27,13 +27,13 @@ def level_choices() -> list[SelectChoice]:
 
 
 class HireForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64), PlainText()])
     id_number = StringField(_l("Resident ID number"), validators=[DataRequired(), Length(max=40)],
                             render_kw={"autocomplete": "off", "maxlength": 40})
     mobile = StringField(_l("Mobile number"), validators=[Optional(), MOBILE],
                          render_kw={"inputmode": "tel", "autocomplete": "off"})
     post = SelectField(_l("Post"), choices=labels.choices(labels.POST), default=Post.caregiver.value)
-    hired_on = DateField(_l("Hire date"), validators=[DataRequired()])
+    hired_on = DateField(_l("Hire date"), validators=[InputRequired()])
     monthly_pay = IntegerField(_l("Monthly pay (yuan)"), validators=PAY, render_kw={"inputmode": "numeric"})
 
 
@@ -45,25 +45,25 @@ class EmploymentForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=labels.choices(labels.EMPLOYMENT_STATUS))
-    on = DateField(_l("From"), validators=[DataRequired()])
+    on = DateField(_l("From"), validators=[InputRequired()])
 
     def status_value(self) -> EmploymentStatus:
         return EmploymentStatus(self.status.data)
 
 
 class PreJobForm(FlaskForm):
-    trained_on = DateField(_l("Training date"), validators=[DataRequired()])
+    trained_on = DateField(_l("Training date"), validators=[InputRequired()])
     hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(), Finite(), NumberRange(0.1, 500)],
                          render_kw={"inputmode": "decimal", "step": "0.5"})
-    provider = StringField(_l("Provider"), validators=[DataRequired(), Length(max=128)])
+    provider = StringField(_l("Provider"), validators=[DataRequired(), Length(max=128), PlainText()])
     passed = BooleanField(_l("Passed"), default=True)
 
 
 class CertificateForm(FlaskForm):
-    number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=64)])
+    number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=64), PlainText()])
     level = SelectField(_l("Skill level"), coerce=int, choices=level_choices, default=5)
-    issued_on = DateField(_l("Issue date"), validators=[DataRequired()])
-    issuer = StringField(_l("Issuing body"), validators=[DataRequired(), Length(max=128)])
+    issued_on = DateField(_l("Issue date"), validators=[InputRequired()])
+    issuer = StringField(_l("Issuing body"), validators=[DataRequired(), Length(max=128), PlainText()])
     expires_on = DateField(_l("Valid until (if stated)"), validators=[Optional()])
 
 
@@ -72,11 +72,11 @@ class SessionForm(FlaskForm):
         SelectChoice("in_service", _l("in-service training (hours count towards the year's minimum)")),
         SelectChoice("pre_job", _l("pre-job training: every caregiver ticked passed")),
     ])
-    course = StringField(_l("Course"), validators=[DataRequired(), Length(max=128)])
-    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    course = StringField(_l("Course"), validators=[DataRequired(), Length(max=128), PlainText()])
+    held_on = DateField(_l("Date"), validators=[InputRequired()])
     hours = DecimalField(_l("Hours"), places=1, validators=[InputRequired(), Finite(), NumberRange(0.1, 100)],
                          render_kw={"inputmode": "decimal", "step": "0.5"})
-    provider = StringField(_l("Provider"), validators=[DataRequired(), Length(max=128)])
+    provider = StringField(_l("Provider"), validators=[DataRequired(), Length(max=128), PlainText()])
     caregiver_ids = SelectMultipleField(_l("Who attended"), coerce=int,
                                         validators=[DataRequired(_l("Please tick at least one caregiver who "
                                                                     "attended."))])
