@@ -20,7 +20,7 @@ STYLE = Style(
     foreground="#1f2933",
     foreground_strong="#102a43",
     foreground_subtle="#9fb3c8",
-    colors=("#1864ab", "#2b8a3e", "#c2255c", "#f08c00"),
+    colors=("#1864ab", "#2b7d3a", "#c2255c", "#b35900"),
     guide_stroke_color="#d9e2ec",
     major_guide_stroke_color="#c92a2a",
     major_guide_stroke_dasharray="6,3",
@@ -33,8 +33,8 @@ STYLE = Style(
 )
 # The board's state colours (the --vacant ... variables of static/app.css, checked by a test), in
 # the order occupancy_by_type adds its series: occupied, vacant, on hold / needs cleaning, out of service.
-STATE_COLOURS = {"vacant": "#2b8a3e", "on_hold": "#f08c00", "occupied": "#1864ab", "on_leave": "#5f3dc4",
-                 "in_hospital": "#c2255c", "needs_cleaning": "#e8b923", "out_of_service": "#868e96"}
+STATE_COLOURS = {"vacant": "#2b7d3a", "on_hold": "#b35900", "occupied": "#1864ab", "on_leave": "#5f3dc4",
+                 "in_hospital": "#c2255c", "needs_cleaning": "#e8b923", "out_of_service": "#616971"}
 # Without the red target guide, for charts that have no target.
 PLAIN = Style(**{**STYLE.to_dict(), "major_guide_stroke_color": STYLE.guide_stroke_color,
                  "major_guide_stroke_dasharray": "0"})
@@ -62,7 +62,7 @@ def town_ratios(ratio: dict) -> str:
     )
     chart.x_labels = [t["name"] for t in towns]
     chart.add(_("nursing-type share"), [
-        {"value": t["ratio"], "color": "#2b8a3e" if t["meets"] else "#c2255c"} if t["ratio"] is not None else None
+        {"value": t["ratio"], "color": "#2b7d3a" if t["meets"] else "#c2255c"} if t["ratio"] is not None else None
         for t in towns
     ])
     return _render(chart)
@@ -125,7 +125,7 @@ def caregiver_coverage(figures: dict) -> str:
     )
     chart.x_labels = [t["name"] for t in towns]
     chart.add(_("pre-job training coverage"), [
-        {"value": t["coverage"], "color": "#2b8a3e" if t["uncovered"] == 0 else "#c2255c"} for t in towns
+        {"value": t["coverage"], "color": "#2b7d3a" if t["uncovered"] == 0 else "#c2255c"} for t in towns
     ])
     return _render(chart)
 

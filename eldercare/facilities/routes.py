@@ -50,6 +50,34 @@ def _bed(bed_id: int, *, manage: bool = False) -> Bed:
                         allowed=policy.manages_facility_record if manage else None)
 
 
+# The board's filters, carried by a tile's link to the bed page and by every form there, so the
+# manager comes back to the board as they left it.
+BOARD_FILTERS = {"care_type": set(CareType), "state": set(BedState), "open": {"1"}, "q": None}
+SEARCH_MAX = 64
+
+
+def board_filters() -> dict:
+    """The valid board filters of this request's query string (others are dropped)."""
+    kept = {}
+    for key, allowed in BOARD_FILTERS.items():
+        value = (request.args.get(key) or "").strip()
+        if value and (value in allowed if allowed is not None else len(value) <= SEARCH_MAX):
+            kept[key] = value
+    return kept
+
+
+def _bed_page(bed) -> str:
+    return url_for("facilities.bed", bed_id=bed.id, **board_filters())
+
+
+def search_board(data: dict, text: str) -> dict:
+    """Keep the beds whose code or resident's name (shown to this user) contains `text`."""
+    needle = text.casefold()
+    rooms = [{**room, "beds": [b for b in room["beds"] if needle in b["code"].casefold()
+                               or (b["resident"] and needle in b["resident"].casefold())]} for room in data["rooms"]]
+    return {**data, "rooms": [room for room in rooms if room["beds"]]}
+
+
 def bed_choices(beds) -> list[SelectChoice]:
     return [SelectChoice(b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}") for b in beds]
 
@@ -96,10 +124,17 @@ def board(facility_id):
     if care_type not in (None, *CareType) or state not in (None, *BedState):
         abort(400)
     open_only = request.args.get("open") == "1"
-    data = queries.board(facility.id, with_residents=policy.can_see_residents(current_user, facility.id),
-                         care_type=care_type, state=state, open_only=open_only)
+    search = (request.args.get("q") or "").strip()
+    if len(search) > SEARCH_MAX:
+        abort(400)
+    with_residents = policy.can_see_residents(current_user, facility.id)
+    data = queries.board(facility.id, with_residents=with_residents, care_type=care_type, state=state,
+                         open_only=open_only)
+    if search:
+        data = search_board(data, search)
     return render_template("facilities/board.html", facility=facility, board=data, care_type=care_type,
-                           state=state, open_only=open_only,
+                           state=state, open_only=open_only, search=search, keep=board_filters(),
+                           board_shows_residents=with_residents,
                            can_manage=policy.can_manage_facility(current_user, facility.id))
 
 
@@ -148,7 +183,7 @@ def assess(bed_id):
     stay = queries.open_stay_of(bed.id)
     if stay is None:
         abort(404)
-    return assessment_page(stay.elder, url_for("facilities.bed", bed_id=bed.id))
+    return assessment_page(stay.elder, _bed_page(bed))
 
 
 @bp.get("/beds/<int:bed_id>")
@@ -161,7 +196,8 @@ def bed(bed_id):
     transfer_form = TransferForm(on=local_today())
     transfer_form.to_bed_id.choices = bed_choices(queries.vacant_beds(bed.facility_id))
     return render_template(
-        "facilities/bed.html", bed=bed, state=queries.state_of(bed.id), stay=stay if with_residents else None,
+        "facilities/bed.html", bed=bed, state=queries.state_of(bed.id), keep=board_filters(),
+        stay=stay if with_residents else None,
         occupied_since=stay.start_on if stay else None, hold=queries.active_hold_of(bed.id),
         history=queries.stays_of_bed(bed.id, with_residents=with_residents), can_manage=can_manage,
         discharge_form=DischargeForm(on=local_today()), transfer_form=transfer_form,
@@ -187,9 +223,9 @@ def discharge(bed_id):
         form,
         lambda: services.discharge(current_user, _open_stay(bed), on=form.on.data, reason=EndReason(form.reason.data)),
         lambda stay: _l("%(name)s left bed %(code)s on %(day)s (%(reason)s); the bed now needs cleaning.",
-                        name=stay.elder.name, code=bed.code, day=format_date(stay.end_on),
+                        name=stay.elder.name, code=bed.code, day=format_date(stay.end_on, "yyyy-MM-dd"),
                         reason=labels.END_REASON[stay.end_reason]),
-        url_for("facilities.bed", bed_id=bed.id),
+        _bed_page(bed),
     )
 
 
@@ -204,8 +240,8 @@ def transfer(bed_id):
         lambda: services.transfer(current_user, _open_stay(bed), db.session.get(Bed, form.to_bed_id.data),
                                   on=form.on.data),
         lambda stay: _l("%(name)s moved to bed %(code)s.", name=stay.elder.name, code=stay.bed.code),
-        url_for("facilities.bed", bed_id=bed.id),
-        then=lambda stay: url_for("facilities.bed", bed_id=stay.bed_id),
+        _bed_page(bed),
+        then=lambda stay: url_for("facilities.bed", bed_id=stay.bed_id, **board_filters()),
     )
 
 
@@ -217,7 +253,7 @@ def away(bed_id):
     return form_actions.run(form, lambda: services.set_away(current_user, _open_stay(bed), form.away_value()),
                             lambda stay: _l("%(name)s is now %(where)s.", name=stay.elder.name,
                                             where=labels.AWAY[stay.away] if stay.away else _l("back in the bed")),
-                            url_for("facilities.bed", bed_id=bed.id))
+                            _bed_page(bed))
 
 
 @bp.post("/beds/<int:bed_id>/clean")
@@ -226,7 +262,7 @@ def clean(bed_id):
     bed = _bed(bed_id, manage=True)
     return form_actions.run(ActionForm(), lambda: services.mark_cleaned(current_user, bed),
                   _l("Bed %(code)s is clean and vacant.", code=bed.code),
-                  url_for("facilities.board", facility_id=bed.facility_id))
+                  url_for("facilities.board", facility_id=bed.facility_id, **board_filters()))
 
 
 @bp.post("/beds/<int:bed_id>/out-of-service")
@@ -234,7 +270,7 @@ def clean(bed_id):
 def out_of_service(bed_id):
     bed = _bed(bed_id, manage=True)
     return form_actions.run(ActionForm(), lambda: services.take_out_of_service(current_user, bed),
-                  _l("Bed %(code)s is out of service.", code=bed.code), url_for("facilities.bed", bed_id=bed.id))
+                  _l("Bed %(code)s is out of service.", code=bed.code), _bed_page(bed))
 
 
 @bp.post("/beds/<int:bed_id>/return-to-service")
@@ -242,7 +278,7 @@ def out_of_service(bed_id):
 def return_to_service(bed_id):
     bed = _bed(bed_id, manage=True)
     return form_actions.run(ActionForm(), lambda: services.return_to_service(current_user, bed),
-                  _l("Bed %(code)s is back in service.", code=bed.code), url_for("facilities.bed", bed_id=bed.id))
+                  _l("Bed %(code)s is back in service.", code=bed.code), _bed_page(bed))
 
 
 @bp.post("/beds/<int:bed_id>/care-type")
@@ -253,7 +289,7 @@ def care_type(bed_id):
     return form_actions.run(form, lambda: services.change_care_type(current_user, bed, CareType(form.care_type.data)),
                             lambda changed: _l("Bed %(code)s is now %(care)s.", code=changed.code,
                                                care=labels.CARE_TYPE[changed.care_type]),
-                            url_for("facilities.bed", bed_id=bed.id))
+                            _bed_page(bed))
 
 
 @bp.post("/beds/<int:bed_id>/retire")
@@ -263,7 +299,7 @@ def retire(bed_id):
     form = RetireForm()
     return form_actions.run(form, lambda: services.retire_bed(current_user, bed, on=form.on.data),
                             _l("Bed %(code)s is retired: it no longer counts from that day.", code=bed.code),
-                            url_for("facilities.bed", bed_id=bed.id))
+                            _bed_page(bed))
 
 
 @bp.post("/beds/<int:bed_id>/hold")
@@ -277,7 +313,7 @@ def hold(bed_id):
                                     note=form.note.data or ""),
         lambda hold: _l("Bed %(code)s is on hold until %(until)s.", code=bed.code,
                         until=format_datetime(hold.expires_at, "yyyy-MM-dd HH:mm")),
-        url_for("facilities.bed", bed_id=bed.id),
+        _bed_page(bed),
     )
 
 
@@ -287,7 +323,7 @@ def release_hold(bed_id):
     bed = _bed(bed_id, manage=True)
     return form_actions.run(ActionForm(), lambda: services.release_hold(current_user, bed),
                   _l("The hold on bed %(code)s was released.", code=bed.code),
-                  url_for("facilities.bed", bed_id=bed.id))
+                  _bed_page(bed))
 
 
 @bp.route("/facilities/<int:facility_id>/rooms", methods=["GET", "POST"])
@@ -381,4 +417,4 @@ def open_to_public(bed_id):
 
     message = (_l("Bed %(code)s is open to the public.", code=bed.code) if flag
                else _l("Bed %(code)s is closed to the public.", code=bed.code))
-    return form_actions.run(ActionForm(), run, message, url_for("facilities.bed", bed_id=bed.id))
+    return form_actions.run(ActionForm(), run, message, _bed_page(bed))
