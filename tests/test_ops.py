@@ -30,7 +30,7 @@ def log_lines(app):
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.setFormatter(requestlog.JsonFormatter())
-    loggers = [logging.getLogger(name) for name in ("eldercare", "flask_limiter", "werkzeug", "sqlalchemy")]
+    loggers = [logging.getLogger(name) for name in ("eldercare", "flask-limiter", "werkzeug", "sqlalchemy")]
     for logger in loggers:
         logger.addHandler(handler)
     yield lambda: [line for line in out.getvalue().splitlines() if line]
@@ -127,6 +127,24 @@ def test_database_down_is_503_for_a_logged_in_user_too(client, db, manager, monk
     db.session.remove()
     monkeypatch.setattr(Session, "execute", first_only)
     assert client.get("/open-beds").status_code == 503
+
+
+def test_a_connection_lost_at_the_end_of_a_request_is_dropped_not_a_500(client, monkeypatch):
+    from sqlalchemy.orm import scoped_session
+
+    real_remove = scoped_session.remove
+    calls = []
+
+    def lost(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+        return real_remove(self)
+
+    monkeypatch.setattr(scoped_session, "remove", lost)
+    with client.application.app_context():  # a context of its own, popped (torn down) at the end
+        assert client.get("/healthz").status_code == 200
+    assert calls
 
 
 def test_other_database_errors_stay_500(app, client, monkeypatch):

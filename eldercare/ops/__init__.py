@@ -28,6 +28,20 @@ def init_app(app) -> None:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    @app.teardown_appcontext
+    def release_session(_error):
+        """End the request's session first (Flask-SQLAlchemy's own teardown then finds nothing to do):
+        a rollback on a connection the server has just closed (a restart) raises, and would turn
+        an answered request into gunicorn's bare 500. Such a connection is dropped instead."""
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            if not is_disconnect(error):
+                raise
+            app.logger.warning("database connection lost at the end of a request; dropped")
+            db.session.registry().invalidate()
+            db.session.registry.clear()
+
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeout)
     def database_unavailable(error):
@@ -37,7 +51,7 @@ def init_app(app) -> None:
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
-            db.session.invalidate()
+            db.session.registry().invalidate()
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if request.path.startswith("/api/"):
             from eldercare.api.problems import problem

@@ -80,7 +80,7 @@ def register(app) -> None:
     if not LOGGER.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-        for name in ("eldercare", "flask_limiter"):
+        for name in ("eldercare", "flask-limiter"):
             logger = logging.getLogger(name)
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
