@@ -61,6 +61,7 @@ ROUTES = {
     "facilities.open_to_public": ("POST", "/beds/{bed}/open", MANAGER),
     "auth.register": ("GET", "/register", set(ROLES)),
     "placements.open_beds": ("GET", "/open-beds", set(ROLES)),
+    "placements.open_home": ("GET", "/open-beds/{facility}", set(ROLES)),
     "placements.notifications": ("GET", "/notifications", EVERYONE),
     "placements.index": ("GET", "/applications", FAMILY),
     "placements.new": ("GET", "/applications/new", FAMILY),

@@ -35,7 +35,8 @@ class ApplicationForm(FlaskForm):
                                 render_kw={"inputmode": "tel"})
     preferred_town_ids = SelectMultipleField(_l("Preferred towns or streets"), coerce=int,
                                              widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    preferred_facility_ids = SelectMultipleField(_l("Preferred homes"), coerce=int)
+    preferred_facility_ids = SelectMultipleField(_l("Preferred homes"), coerce=int,
+                                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     needs_nursing = BooleanField(_l("Needs a nursing-type bed"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000), PlainText(multiline=True)])
 

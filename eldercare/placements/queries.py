@@ -36,10 +36,10 @@ def open_beds_public() -> dict:
         counts = per_care.get(f["id"])
         if not counts:
             continue
-        town = towns.setdefault(f["town"], {"nursing": 0, "ordinary": 0, "homes": []})
+        town = towns.setdefault(f["town"], {"id": f["town_id"], "nursing": 0, "ordinary": 0, "homes": []})
         town["nursing"] += counts["nursing"]
         town["ordinary"] += counts["ordinary"]
-        town["homes"].append({"name": f["name"], "type": f["type"], **counts,
+        town["homes"].append({"id": f["id"], "name": f["name"], "type": f["type"], **counts,
                               "last_changed_at": changes.get(f["id"], {}).get("changed")})
     return {"towns": towns, "nursing": sum(t["nursing"] for t in towns.values()),
             "ordinary": sum(t["ordinary"] for t in towns.values())}

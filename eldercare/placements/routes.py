@@ -14,7 +14,7 @@ from eldercare.facilities import queries as bed_queries
 from eldercare.facilities.models import Bed, BedState, Town
 from eldercare.identity import InvalidIdNumber, mask_id_number
 from eldercare.notifications import mark_all_read, recent
-from eldercare.placements import next_steps, priority, queries, workflow
+from eldercare.placements import next_steps, priority, public, queries, workflow
 from eldercare.placements.documents import OPEN_FOR_DOCUMENTS, applications_of_town, documents_of
 from eldercare.placements.forms import (
     AdmitApplicationForm,
@@ -53,7 +53,16 @@ def _own(application_id: int) -> Application:
 @bp.get("/open-beds")
 def open_beds():
     """Public: open beds by town, home and care type; counts only, no personal data."""
-    return render_template("placements/open_beds.html", data=queries.open_beds_public())
+    town_id = request.args.get("town", type=int)
+    care_type = request.args.get("care_type") or None
+    return render_template("placements/open_beds.html", data=public.filtered(town_id, care_type),
+                           towns=public.town_choices(), town_id=town_id, care_type=care_type)
+
+
+@bp.get("/open-beds/<int:facility_id>")
+def open_home(facility_id):
+    """Public: one home's page (what it offers, its open beds, how to apply); no personal data."""
+    return render_template("placements/open_home.html", home=public.home(facility_id))
 
 
 def _choices(form):

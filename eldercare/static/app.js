@@ -22,3 +22,18 @@ document.addEventListener("click", function (event) {
     }
   }
 });
+// - <input data-filter-list="ID"> shows only the items of the list with that id whose label
+//   contains the typed text (ticked items always stay visible).
+document.addEventListener("input", function (event) {
+  var id = event.target.getAttribute && event.target.getAttribute("data-filter-list");
+  var list = id && document.getElementById(id);
+  if (list) {
+    var text = event.target.value.trim().toLowerCase();
+    var items = list.querySelectorAll("li");
+    for (var i = 0; i < items.length; i++) {
+      var box = items[i].querySelector("input");
+      var match = !text || items[i].textContent.toLowerCase().indexOf(text) !== -1;
+      items[i].hidden = !(match || (box && box.checked));
+    }
+  }
+});
