@@ -61,4 +61,4 @@ messages: install
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/load.py --mix read --seconds $${BENCH_SECONDS:-60}
-	$(PY) bench/load.py --mix full --faults --seconds $${BENCH_SECONDS:-60}
+	$(PY) bench/load.py --mix full --faults all --seconds $${BENCH_SECONDS:-60}

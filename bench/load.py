@@ -438,10 +438,26 @@ def ensure_postgres() -> None:
         time.sleep(0.5)
 
 
-def faults(stack: Stack, seconds: float, rec: Recorder, notes: dict):
-    """PostgreSQL restarted at a third of the run; Redis stopped for 8 s at two thirds."""
+def faults(stack: Stack, seconds: float, rec: Recorder, notes: dict, kinds: str):
+    """PostgreSQL restarted at a third of the run (kinds 'all'); Redis stopped for 5 s at two thirds."""
     started = time.monotonic()
     time.sleep(seconds / 3)
+    if kinds == "all":
+        restart_postgres(stack, notes)
+    time.sleep(max(0.0, started + 2 * seconds / 3 - time.monotonic()))
+    stack.stop_redis()
+    notes["redis_down"] = time.monotonic()
+    logins = []
+    for number in range(3):
+        browser = Browser(stack.base)
+        logins.append(rec.call("login-no-redis", browser.login, f"{LOAD_PREFIX}bureau-{number}", DEMO_PASSWORD).status)
+    notes["logins_without_redis"] = logins
+    time.sleep(5)
+    stack.start_redis()
+    notes["redis_up"] = time.monotonic()
+
+
+def restart_postgres(stack: Stack, notes: dict):
     try:
         notes["pg_down"] = time.monotonic()
         # A fast shutdown (sessions ended, a checkpoint written); on this shared machine the
@@ -467,17 +483,6 @@ def faults(stack: Stack, seconds: float, rec: Recorder, notes: dict):
             time.sleep(0.1)
     finally:
         ensure_postgres()
-    time.sleep(max(0.0, started + 2 * seconds / 3 - time.monotonic()))
-    stack.stop_redis()
-    notes["redis_down"] = time.monotonic()
-    logins = []
-    for number in range(3):
-        browser = Browser(stack.base)
-        logins.append(rec.call("login-no-redis", browser.login, f"{LOAD_PREFIX}bureau-{number}", DEMO_PASSWORD).status)
-    notes["logins_without_redis"] = logins
-    time.sleep(5)
-    stack.start_redis()
-    notes["redis_up"] = time.monotonic()
 
 
 def main() -> int:
@@ -487,7 +492,8 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=None, help="read mix: connections (default 32)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--faults", action="store_true")
+    parser.add_argument("--faults", choices=["none", "redis", "all"], default="none",
+                        help="all: PostgreSQL restarted, then Redis stopped; redis: Redis stopped only")
     args = parser.parse_args()
     if not shutil.which("redis-server") or not shutil.which("pg_isready"):
         print("needs redis-server and the PostgreSQL client tools")
@@ -513,7 +519,7 @@ def main() -> int:
                 if any(r[1] == 0 or r[1] >= 500 for r in rec.rows) else []
         else:
             rec, notes = Recorder(), {}
-            on_begin = (lambda: faults(stack, args.seconds, rec, notes)) if args.faults else None
+            on_begin = None if args.faults == "none" else (lambda: faults(stack, args.seconds, rec, notes, args.faults))
             run_users(stack.base, [(manager_user, MANAGERS), (bureau_user, BUREAU), (family_user, FAMILIES)],
                       args.seconds, rec, on_begin=on_begin)
             report(f"Full mix, {MANAGERS + BUREAU + FAMILIES} users", rec.rows, args.seconds)
@@ -523,9 +529,9 @@ def main() -> int:
             if errors:
                 failures.append(f"{len(errors)} errors (5xx or no answer) outside the outage: "
                                 f"{sorted({(r[0], r[1]) for r in errors})[:10]}")
-            if args.faults and "pg_up" not in notes:
+            if args.faults == "all" and "pg_up" not in notes:
                 failures.append(f"the fault injection did not finish: {notes}")
-            elif args.faults:
+            elif args.faults == "all":
                 if notes.get("restart_error"):
                     print(f"PostgreSQL restart: {notes['restart_error']}")
                 bad = [r for r in during if r[1] >= 500 and r[1] != 503]
@@ -537,6 +543,7 @@ def main() -> int:
                     failures.append(f"{len(bad)} answers other than 503 among the 5xx while PostgreSQL was down")
                 if "recovered" not in notes or notes["recovered"] - notes["pg_up"] > 10:
                     failures.append("not ready within 10 s of PostgreSQL being back")
+            if args.faults != "none":
                 print(f"Redis stopped: logins answered {notes.get('logins_without_redis')} (302 = logged in)")
                 if notes.get("logins_without_redis") != [302, 302, 302]:
                     failures.append("logins failed while Redis was down")
