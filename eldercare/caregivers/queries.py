@@ -205,20 +205,19 @@ def open_reminders(facility_id: int) -> list[dict]:
              "caregiver_id": r.caregiver_id, "name": r.name} for r in rows]
 
 
+COUNTS = ("caregivers", "covered", "certified", "hours_met", "below_band", "fully_disabled", "partly_disabled",
+          "needed", "counted", "shortfall", "short_homes", "nursing_beds", "nursing_beds_at_risk")
+
+
 def _empty_figures() -> dict:
-    return {"caregivers": 0, "covered": 0, "certified": 0, "hours_met": 0, "below_band": 0,
-            "by_level": {level: 0 for level in (*LEVELS, NO_CERTIFICATE)},
-            "fully_disabled": 0, "partly_disabled": 0, "needed": 0, "counted": 0, "shortfall": 0,
-            "short_homes": 0, "nursing_beds": 0, "nursing_beds_at_risk": 0}
+    return {**dict.fromkeys(COUNTS, 0), "by_level": {level: 0 for level in (*LEVELS, NO_CERTIFICATE)}}
 
 
 def _add(total: dict, part: dict) -> None:
-    for key, value in part.items():
-        if key == "by_level":
-            for level, n in value.items():
-                total["by_level"][level] += n
-        elif isinstance(value, int) and not isinstance(value, bool):
-            total[key] += value
+    for key in COUNTS:
+        total[key] += part[key]
+    for level, n in part["by_level"].items():
+        total["by_level"][level] += n
 
 
 def _finish(figures: dict) -> dict:
@@ -318,7 +317,8 @@ def figures(day: date) -> dict:
         f["nursing_beds_at_risk"] = f["nursing_beds"] if f["shortfall"] else 0
         facilities[d.id] = _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
         _add(towns[d.town_id], f)
-        _add(city, f)
+    for town in towns.values():
+        _add(city, town)
     return {"day": day, "minimum_hours": minimum_hours(), "city": _finish(city),
             "towns": [_finish(t) for t in towns.values()], "facilities": facilities}
 
