@@ -68,6 +68,7 @@ ROUTES = {
     "placements.edit": ("GET", "/applications/{application}/edit", FAMILY),
     "placements.show": ("GET", "/applications/{application}", FAMILY | BUREAU | MANAGER),
     "placements.review": ("GET", "/review", BUREAU),
+    "placements.beds_for": ("GET", "/applications/{application}/beds", BUREAU),
     "placements.weights": ("GET", "/review/weights", BUREAU),
     "placements.groups": ("POST", "/review/groups", {"bureau_admin"}),
     "placements.withdraw_offer": ("POST", "/applications/{application}/withdraw-offer", BUREAU),

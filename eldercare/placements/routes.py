@@ -14,7 +14,7 @@ from eldercare.facilities import queries as bed_queries
 from eldercare.facilities.models import Bed, BedState, Town
 from eldercare.identity import InvalidIdNumber, mask_id_number
 from eldercare.notifications import mark_all_read, recent
-from eldercare.placements import next_steps, priority, public, queries, workflow
+from eldercare.placements import matching, next_steps, priority, public, queries, workflow
 from eldercare.placements.documents import OPEN_FOR_DOCUMENTS, applications_of_town, documents_of
 from eldercare.placements.forms import (
     AdmitApplicationForm,
@@ -335,6 +335,16 @@ def match(bed_id):
     return render_template("placements/match.html", bed=bed, state=state,
                            rows=queries.ranked_for_bed(bed, local_today()) if state == BedState.vacant else [],
                            offer_form=OfferForm(bed_id=bed.id))
+
+
+@bp.get("/applications/<int:application_id>/beds")
+@policy.roles_required(*BUREAU_ROLES)
+def beds_for(application_id):
+    """From an approved application, the vacant beds that fit it, one offer button per candidate."""
+    application = _application(application_id)
+    return render_template("placements/beds_for.html", application=application,
+                           rows=matching.beds_for(application), offer_form=OfferForm(),
+                           detail=queries.application_detail(application, local_today(), for_family=False))
 
 
 @bp.route("/applications/<int:application_id>/assess", methods=["GET", "POST"])
