@@ -317,8 +317,9 @@ def open_home(db, facility, manager):
     room = factories.room(facility, "201")
     beds = [factories.bed(facility, code=f"201-{n:02d}", room=room, care_type=CareType.nursing,
                           open_to_public=True) for n in (1, 2)]
+    facility.address = "如皋市如城街道海阳路8号"
     ids = {"facility_id": facility.id, "town_id": facility.town_id, "bed_id": beds[0].id,
-           "bed_code": beds[0].code, "other_code": beds[1].code}
+           "bed_code": beds[0].code, "other_code": beds[1].code, "name": facility.name}
     db.session.commit()
     return ids
 
@@ -355,6 +356,12 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     family.locator("input[name=contact_name]").fill(FAMILY_NAME)
     family.locator("input[name=contact_phone]").fill(FAMILY_PHONE)
     family.locator(f"input[name=preferred_town_ids][value=\"{open_home['town_id']}\"]").check()
+    # She finds the home in the list of homes by typing part of its name, and ticks it.
+    homes = family.locator("#preferred_facility_ids li")
+    family.get_by_test_id("home-filter").fill(open_home["name"][-3:])
+    expect(homes.locator("visible=true")).to_have_count(1)
+    _screenshot(family, "family-form-homes-phone.png")
+    homes.locator("visible=true").locator("input").check()
     family.locator("form:has(input[name=id_number]) button").click()
     expect(family).to_have_url(application_url)
     application_id = int(application_url.search(family.url).group(1))
@@ -403,7 +410,15 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     offer = bureau.get_by_test_id(f"offer-{application_id}")
     expect(offer).to_be_visible()
     _screenshot(bureau, "bureau-match.png")
-    offer.click()
+    # The other way round: from the application, the beds that fit it (the two alike beds make one
+    # line); the offer asks for confirmation first.
+    bureau.goto(f"/applications/{application_id}")
+    bureau.get_by_test_id("find-beds").click()
+    expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}/beds$"))
+    expect(bureau.get_by_test_id("beds-for").locator("li")).to_have_count(1)
+    _screenshot(bureau, "bureau-beds-for.png")
+    bureau.once("dialog", lambda dialog: dialog.accept())
+    bureau.get_by_test_id(f"offer-bed-{bed_id}").click()
     expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
     expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.offered))
 
@@ -416,6 +431,16 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     _screenshot(family, "family-application.png")
     family.locator("form[action$='/accept'] button").click()
     expect(status).to_have_text(_status_label(app, Status.accepted))
+    # The accepted bed stays on her page: the home, the bed, the address and what happens by when.
+    accepted = family.get_by_test_id("accepted")
+    for text in (open_home["name"], code, "海阳路8号"):
+        expect(accepted).to_contain_text(text)
+    expect(accepted.get_by_test_id("next-step")).to_be_visible()
+    _screenshot(family, "family-accepted-phone.png")
+    family.goto("/applications")
+    expect(family.get_by_test_id("dates")).to_contain_text(str(local_today().year))
+    expect(family.get_by_test_id("next-step")).to_be_visible()
+    _screenshot(family, "family-list-phone.png")
 
     # The manager is told by the bell; from the message to the application, admitted today.
     home = open_page()
@@ -441,6 +466,13 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     home.get_by_test_id("admit-offer").click()
     expect(home).to_have_url(re.compile(rf"/applications/{application_id}$"))
     expect(home.get_by_test_id("status")).to_have_text(_status_label(app, Status.admitted))
+
+    # Her daughter's page now says where she lives, and no longer that someone will call.
+    family.goto(f"/applications/{application_id}")
+    expect(family.get_by_test_id("admitted")).to_contain_text(open_home["name"])
+    expect(family.get_by_test_id("admitted")).to_contain_text(code)
+    expect(family.get_by_test_id("accepted")).to_have_count(0)
+    _screenshot(family, "family-admitted-phone.png")
 
     # On the board the offered bed is occupied by her; the other open bed is still vacant.
     home.locator("header a.brand").click()
@@ -494,3 +526,43 @@ def test_bureau_orders_a_town_report_waits_and_downloads_it(app, db, page, burea
     download.value.save_as(path)
     text = "".join(p.extract_text() for p in PdfReader(path).pages)
     assert words["Elderly-care bed occupancy report"] in text and facility.name in text
+
+
+@pytest.mark.browser
+def test_a_manager_on_a_phone_searches_the_board_and_comes_back_to_it(app, db, open_page, manager, room_101):
+    home = open_page(PHONE, is_mobile=True, has_touch=True)
+    _log_in(home, manager.username)
+    board_url = f"/facilities/{room_101['facility_id']}/board"
+    expect(home).to_have_url(re.compile(rf"{board_url}$"))
+    home.get_by_test_id("board-search").fill("101-04")
+    home.get_by_test_id("board-search").press("Enter")
+    expect(home.locator("a.tile")).to_have_count(1)
+    _screenshot(home, "manager-board-search-phone.png")
+    home.get_by_test_id("bed-101-04").click()
+    expect(home).to_have_url(re.compile(r"/beds/\d+\?q=101-04$"))
+    # An action on the bed page, then back: the board is as she left it.
+    home.locator("form[action*='/out-of-service'] button").click()
+    expect(home).to_have_url(re.compile(r"/beds/\d+\?q=101-04$"))
+    home.locator(f"main a[href^='{board_url}']").first.click()
+    expect(home).to_have_url(re.compile(rf"{board_url}\?q=101-04$"))
+    expect(home.locator("a.tile")).to_have_count(1)
+    expect(home.get_by_test_id("bed-101-04")).to_have_attribute("data-state", "out_of_service")
+    _screenshot(home, "manager-board-after-action-phone.png")
+
+
+@pytest.mark.browser
+def test_a_son_on_a_phone_finds_a_home_with_an_open_bed(app, db, open_page, open_home):
+    son = open_page(PHONE, is_mobile=True, has_touch=True)
+    son.goto("/open-beds")
+    son.locator("select[name=care_type]").select_option("ordinary")
+    expect(son).to_have_url(re.compile(r"care_type=ordinary"))
+    expect(son.get_by_test_id("home-link")).to_have_count(0)
+    son.locator("select[name=care_type]").select_option("nursing")
+    expect(son.get_by_test_id("home-link")).to_have_count(1)
+    expect(son.get_by_test_id("apply-help")).to_be_visible()
+    _screenshot(son, "open-beds-phone.png")
+    son.get_by_test_id("home-link").click()
+    expect(son).to_have_url(re.compile(rf"/open-beds/{open_home['facility_id']}$"))
+    expect(son.get_by_test_id("home-open-nursing")).to_have_text("2")
+    expect(son.get_by_test_id("home")).to_contain_text("海阳路8号")
+    _screenshot(son, "open-home-phone.png")
