@@ -271,7 +271,7 @@ def facility_summaries(visible_clause) -> list[dict]:
     )
     result = []
     for f in facilities:
-        entry = per_facility.get(f.id, {"counts": empty_counts(), "changed": None})
+        entry = per_facility.get(f.id) or {"counts": empty_counts(), "changed": None}
         result.append(
             {
                 "id": f.id, "name": f.name, "type": f.type.value, "town": f.town, "counts": entry["counts"],
