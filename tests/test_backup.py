@@ -49,6 +49,10 @@ def _make_data(app, db, tmp_path):
     (reports / "2026" / "01").mkdir(parents=True)
     (reports / "2026" / "01" / "city.pdf").write_bytes(b"%PDF-1.7 occupancy report\n")
     app.config["REPORTS_DIR"] = str(reports)
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "a1b2.png").write_bytes(b"\x89PNG certificate")
+    app.config["DOCUMENTS_DIR"] = str(documents)
     return reports
 
 
@@ -78,11 +82,11 @@ def test_backup_and_restore_into_an_empty_database_keep_every_row(app, db, tmp_p
     assert result.exit_code == 0, result.output
     with tarfile.open(out) as archive:
         names = archive.getnames()
-    assert "manifest.json" in names and "reports/2026/01/city.pdf" in names
+    assert {"manifest.json", "reports/2026/01/city.pdf", "documents/a1b2.png"} <= set(names)
     assert not list(out.parent.glob(".*partial"))
 
-    restored_reports = tmp_path / "restored-reports"
-    manifest = backup.restore(out, empty_database, restored_reports)
+    restored_reports, restored_documents = tmp_path / "restored-reports", tmp_path / "restored-documents"
+    manifest = backup.restore(out, empty_database, {"reports": restored_reports, "documents": restored_documents})
     assert manifest["database"] == db.engine.dialect.name
     before, after = _all_rows(source), _all_rows(empty_database)
     assert set(before) == set(after)
@@ -90,6 +94,7 @@ def test_backup_and_restore_into_an_empty_database_keep_every_row(app, db, tmp_p
         assert after[table] == before[table], table
     assert sum(len(rows) for rows in after.values()) > 10
     assert (restored_reports / "2026" / "01" / "city.pdf").read_bytes() == (reports / "2026/01/city.pdf").read_bytes()
+    assert (restored_documents / "a1b2.png").read_bytes() == b"\x89PNG certificate"
 
     # the restored database goes on: new rows get new ids (sequences restored too)
     engine = create_engine(empty_database)
@@ -116,11 +121,11 @@ def test_restore_refuses_a_database_or_folder_that_is_not_empty(app, db, tmp_pat
     full.mkdir()
     (full / "kept.pdf").write_bytes(b"x")
     with pytest.raises(backup.BackupError, match="not empty"):
-        backup.restore(out, empty_database, full)
+        backup.restore(out, empty_database, {"reports": tmp_path / "empty", "documents": full})
     assert [p.name for p in full.iterdir()] == ["kept.pdf"]
 
     bogus = tmp_path / "bogus.tar.gz"
     with tarfile.open(bogus, "w:gz") as archive:
         archive.add(full / "kept.pdf", "kept.pdf")
     with pytest.raises(backup.BackupError, match="manifest"):
-        backup.restore(bogus, empty_database, tmp_path / "nothing-here")
+        backup.restore(bogus, empty_database, {"reports": tmp_path / "nothing-here"})

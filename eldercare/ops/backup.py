@@ -1,4 +1,5 @@
-"""Backups: one .tar.gz holding a consistent copy of the database and the reports archive.
+"""Backups: one .tar.gz holding a consistent copy of the database and the app's file folders
+(the reports archive and the applications' documents).
 
 `flask --app wsgi backup create [--out FILE]` and `flask --app wsgi backup restore FILE`.
 
@@ -6,11 +7,11 @@
   (a consistent snapshot, WAL included).
 - PostgreSQL: `pg_dump --format=custom` (one consistent snapshot of every table, sequences
   included), restored with `pg_restore`. Both must be of the server's major version.
-- The reports archive (REPORTS_DIR) is copied after the database: a report recorded in the
-  copy always has its file in the copy (a file without a record is harmless).
+- The folders (REPORTS_DIR, DOCUMENTS_DIR) are copied after the database: a report or document
+  recorded in the copy always has its file in the copy (a file without a record is harmless).
 
 A restore goes into an empty database only (no tables at all: a new `createdb` or a new
-SQLite file) and an empty or missing REPORTS_DIR; anything else is refused and left untouched.
+SQLite file) and empty or missing folders; anything else is refused and left untouched.
 """
 
 import json
@@ -33,7 +34,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite"
 POSTGRES_MEMBER = "database.pgdump"
-REPORTS_MEMBER = "reports"
+FOLDERS = {"reports": "REPORTS_DIR", "documents": "DOCUMENTS_DIR"}  # member in the archive: app setting
 
 
 class BackupError(Exception):
@@ -79,9 +80,14 @@ def _tables(url) -> list[str]:
         engine.dispose()
 
 
-def create(url, reports_dir, out: Path) -> Path:
-    """Write the backup of the database at `url` and of `reports_dir` to `out` (made via a
-    temporary file and a rename, so `out` is either whole or absent)."""
+def folders_of(config) -> dict[str, Path]:
+    """The app's file folders by their name in the archive."""
+    return {member: Path(config[key]) for member, key in FOLDERS.items() if config.get(key)}
+
+
+def create(url, folders: dict, out: Path) -> Path:
+    """Write the backup of the database at `url` and of `folders` ({name in the archive: path})
+    to `out` (made via a temporary file and a rename, so `out` is either whole or absent)."""
     kind = _kind(url)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -108,9 +114,9 @@ def create(url, reports_dir, out: Path) -> Path:
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(work / MANIFEST, MANIFEST)
             archive.add(work / member, member)
-            reports = Path(reports_dir)
-            if reports.is_dir():
-                archive.add(reports, REPORTS_MEMBER)
+            for member, folder in folders.items():
+                if Path(folder).is_dir():
+                    archive.add(folder, member)
         os.replace(partial, out)
     return out
 
@@ -123,21 +129,21 @@ def _safe_members(archive: tarfile.TarFile):
     return archive.getmembers()
 
 
-def restore(path: Path, url, reports_dir) -> dict:
-    """Restore the backup at `path` into the empty database at `url` and the empty `reports_dir`."""
+def restore(path: Path, url, folders: dict) -> dict:
+    """Restore the backup at `path` into the empty database at `url` and the empty `folders`."""
     kind = _kind(url)
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"no backup file at {path}")
-    reports = Path(reports_dir)
     if kind == "sqlite":
         target = _sqlite_path(url)
         if target.exists() and _tables(url):
             raise BackupError("the database is not empty: restore into a new database (a new SQLite file)")
     elif _tables(url):
         raise BackupError("the database is not empty: restore into a new database (createdb)")
-    if reports.is_dir() and any(reports.iterdir()):
-        raise BackupError(f"the reports folder {reports} is not empty")
+    for folder in map(Path, folders.values()):
+        if folder.is_dir() and any(folder.iterdir()):
+            raise BackupError(f"the folder {folder} is not empty")
     with tempfile.TemporaryDirectory(prefix="eldercare-restore-") as work, tarfile.open(path, "r:gz") as archive:
         work = Path(work)
         archive.extractall(work, members=_safe_members(archive), filter="data")
@@ -158,15 +164,16 @@ def restore(path: Path, url, reports_dir) -> dict:
             uri, env = _libpq(url)
             _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
                   "--dbname", uri, str(member)], env)
-        if (work / REPORTS_MEMBER).is_dir():
-            reports.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(work / REPORTS_MEMBER, reports, dirs_exist_ok=True)
+        for member, folder in folders.items():
+            if (work / member).is_dir():
+                Path(folder).mkdir(parents=True, exist_ok=True)
+                shutil.copytree(work / member, folder, dirs_exist_ok=True)
     return manifest
 
 
 @click.group("backup")
 def backup_group():
-    """Back up the database and the reports archive, or restore them."""
+    """Back up the database, the reports archive and the documents, or restore them."""
 
 
 @backup_group.command("create")
@@ -179,7 +186,7 @@ def create_command(out):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         out = Path(current_app.instance_path) / "backups" / f"eldercare-{stamp}.tar.gz"
     try:
-        written = create(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["REPORTS_DIR"], out)
+        written = create(current_app.config["SQLALCHEMY_DATABASE_URI"], folders_of(current_app.config), out)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Backup written: {written} ({written.stat().st_size:,} bytes)")
@@ -189,9 +196,9 @@ def create_command(out):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(file):
-    """Restore FILE into this (empty) database and (empty) reports folder."""
+    """Restore FILE into this (empty) database and (empty) reports and documents folders."""
     try:
-        manifest = restore(file, current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config["REPORTS_DIR"])
+        manifest = restore(file, current_app.config["SQLALCHEMY_DATABASE_URI"], folders_of(current_app.config))
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored the backup of {manifest['created_at']}.")
