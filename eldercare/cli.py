@@ -51,8 +51,12 @@ def seed_demo(scale):
     db.session.commit()
     db.session.execute(text("ANALYZE"))  # fresh statistics after a bulk load, or the planner guesses
     db.session.commit()
+    with progress_bar("history") as progress:
+        totals["snapshots"] = demo.snapshot_history(local_today(), progress=progress)
+    db.session.commit()
     click.echo(f"Seeded {totals['facilities']} facilities, {totals['beds']} beds, {totals['elders']} elders, "
-               f"{totals['stays']} stays, {totals['applications']} applications and {totals['caregivers']} caregivers.")
+               f"{totals['stays']} stays, {totals['applications']} applications and {totals['caregivers']} caregivers; "
+               f"{totals['snapshots']} daily snapshots of the last {demo.HISTORY_MONTHS} months.")
 
 
 @click.group("users")

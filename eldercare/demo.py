@@ -608,3 +608,34 @@ def _caregivers(admin, today: date, used: set[str]) -> int:
         db.session.execute(insert(training_attendance), attendance)
     caregiver_services.raise_reminders(today)
     return len(ids)
+
+
+# The demo's past for the trends page and month averages: 13 months of snapshots rebuilt from the
+# stays and the bed register (dashboard.snapshots), every day of the last month and every 14th
+# day before it, so `seed-demo --scale 10` stays under two minutes; `flask snapshots backfill`
+# fills the days in between when every day is wanted.
+HISTORY_MONTHS = 13
+DAILY_DAYS = 31
+SAMPLE_EVERY = 14
+
+
+def history_days(today: date) -> list[date]:
+    """The days seed-demo records: the last DAILY_DAYS days, then every SAMPLE_EVERY-th day back to
+    the first day of the month HISTORY_MONTHS months ago (oldest first; today is left to the job)."""
+    first = date(today.year, today.month, 1)
+    for _ in range(HISTORY_MONTHS):
+        first = (first - timedelta(days=1)).replace(day=1)
+    recent = [today - timedelta(days=n) for n in range(1, DAILY_DAYS + 1)]
+    sampled, day = [first], recent[-1] - timedelta(days=SAMPLE_EVERY)
+    while day > first:
+        sampled.append(day)
+        day -= timedelta(days=SAMPLE_EVERY)
+    return sorted(recent + sampled)
+
+
+def snapshot_history(today: date, progress=None) -> int:
+    """Record the snapshots of history_days(today); returns how many rows were added."""
+    from eldercare.dashboard import snapshots
+
+    days = history_days(today)
+    return sum(snapshots.record(day) for day in (progress(days) if progress else days))

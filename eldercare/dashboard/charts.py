@@ -43,7 +43,9 @@ STATES = Style(**{**PLAIN.to_dict(), "colors": tuple(
 
 
 
-def _render(chart) -> str:
+def _render(chart, empty=None) -> str:
+    """The chart as inline SVG; an empty one says why in the page's language (not pygal's "No data")."""
+    chart.no_data_text = str(empty or _("Nothing to draw yet: no beds are recorded for this."))
     return chart.render(is_unicode=True, disable_xml_declaration=True)
 
 
@@ -72,15 +74,18 @@ def monthly_trend(trend: list[dict]) -> str:
     """Occupancy and the nursing-type share by month, with each year's own target as a dashed line."""
     chart = pygal.Line(
         js=[], style=PLAIN, width=900, height=380, range=(0, 1), value_formatter=labels.percent,
-        y_labels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], x_label_rotation=35, legend_at_bottom=True,
+        x_label_rotation=35, legend_at_bottom=True,
         allow_interruptions=True, title=_("City occupancy and nursing-type share by month"),
     )
-    chart.x_labels = [m["month"] for m in trend]
-    chart.add(_("occupancy"), [m["occupancy"] for m in trend])
-    chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
-    chart.add(_("target of the year"), [m["target"] for m in trend], show_dots=False,
-              stroke_style={"dasharray": "6,3", "width": 2})
-    return _render(chart)
+    if any(m["occupancy"] is not None for m in trend):  # the targets alone are no trend: say why it is empty
+        chart.x_labels = [m["month"] for m in trend]
+        chart.y_labels = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # pygal fails on y labels without data
+        chart.add(_("occupancy"), [m["occupancy"] for m in trend])
+        chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
+        chart.add(_("target of the year"), [m["target"] for m in trend], show_dots=False,
+                  stroke_style={"dasharray": "6,3", "width": 2})
+    return _render(chart, _("No daily figures yet: they are recorded every night, and past days are rebuilt "
+                            "from the stays with “flask snapshots backfill”."))
 
 
 def occupancy_by_type(occupancy: dict, labels: dict) -> str:
