@@ -1,6 +1,6 @@
 """The public open-bed pages (no login, no personal data): the city's open beds filtered by town
 and care type, and one page per home. Open beds are counted by reserve.open_beds_by_care_type
-only, through queries.open_beds_public."""
+only: the list through queries.open_beds_public, a home's page directly."""
 
 from flask import abort
 from sqlalchemy import select
