@@ -566,3 +566,13 @@ def test_a_son_on_a_phone_finds_a_home_with_an_open_bed(app, db, open_page, open
     expect(son.get_by_test_id("home-open-nursing")).to_have_text("2")
     expect(son.get_by_test_id("home")).to_contain_text("海阳路8号")
     _screenshot(son, "open-home-phone.png")
+
+
+@pytest.mark.browser
+def test_an_empty_trend_chart_says_why_on_a_phone(app, db, open_page, bureau_staff):
+    staff = open_page(PHONE, is_mobile=True, has_touch=True)
+    _log_in(staff, bureau_staff.username)
+    staff.goto("/dashboard/trends")
+    expect(staff.locator("main svg")).to_contain_text("暂无每日数据")
+    expect(staff.locator("main svg")).not_to_contain_text("No data")
+    _screenshot(staff, "trends-empty-phone.png")

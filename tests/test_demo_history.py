@@ -34,7 +34,7 @@ def test_seeded_history_fills_the_monthly_trend(app, db):
 def test_an_empty_trend_says_why_in_the_pages_language(client, bureau_staff):
     login(client, bureau_staff)
     page = client.get("/dashboard/trends").get_data(as_text=True)
-    assert "No data" not in page and "暂无每日数据" in page
+    assert "No data" not in page and "暂无每日数据" in page and 'data-testid="trend-empty"' in page
     post(client, "/language/en")
     page = client.get("/dashboard/trends").get_data(as_text=True)
-    assert "No daily figures yet" in page and "暂无" not in page
+    assert "No daily figures yet: they are recorded every night" in page and "暂无" not in page

@@ -30,6 +30,7 @@ STYLE = Style(
     legend_font_size=14,
     title_font_size=16,
     value_colors=("#102a43",),
+    no_data_font_size=24,  # an empty chart's sentence fits a phone
 )
 # The board's state colours (the --vacant ... variables of static/app.css, checked by a test), in
 # the order occupancy_by_type adds its series: occupied, vacant, on hold / needs cleaning, out of service.
@@ -84,8 +85,7 @@ def monthly_trend(trend: list[dict]) -> str:
         chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
         chart.add(_("target of the year"), [m["target"] for m in trend], show_dots=False,
                   stroke_style={"dasharray": "6,3", "width": 2})
-    return _render(chart, _("No daily figures yet: they are recorded every night, and past days are rebuilt "
-                            "from the stays with “flask snapshots backfill”."))
+    return _render(chart, _("No daily figures yet."))  # the page says why and what fills it
 
 
 def occupancy_by_type(occupancy: dict, labels: dict) -> str:
