@@ -44,6 +44,7 @@ def upgrade():
         batch_op.add_column(sa.Column('ability_level', sa.Enum('intact', 'mild', 'moderate', 'severe', 'complete',
                                                                 name='abilitylevel', native_enum=False, length=32),
                                       nullable=True))
+        batch_op.alter_column('elder_id', existing_type=sa.Integer(), nullable=True)
     conn.execute(sa.text(
         "UPDATE application SET elder_name = (SELECT name FROM elder WHERE elder.id = application.elder_id), "
         "id_number = (SELECT id_number FROM elder WHERE elder.id = application.elder_id), "
@@ -58,7 +59,6 @@ def upgrade():
         batch_op.alter_column('birth_on', existing_type=sa.Date(), nullable=False)
         batch_op.alter_column('sex', existing_type=sa.Enum('male', 'female', name='sex', native_enum=False,
                                                            length=32), nullable=False)
-        batch_op.alter_column('elder_id', existing_type=sa.Integer(), nullable=True)
         batch_op.create_index(batch_op.f('ix_application_id_number'), ['id_number'], unique=False)
     op.create_index('uq_application_active_id_number', 'application', ['id_number'], unique=True,
                     sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE))
@@ -105,9 +105,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assessment_application_id'))
         batch_op.drop_column('application_id')
     op.drop_index('uq_application_active_id_number', table_name='application')
-    # elder_id stays nullable: applications without a record (drafts) are kept, not dropped.
+    # The old schema gave every application a record from its draft on: give one back to those
+    # without (the person's existing record, or a new one from the declaration), nothing dropped.
+    op.execute("INSERT INTO elder (name, id_number, birth_on, sex, category, severe_disability, living_alone, "
+               "empty_nest, created_at, changed_at) "
+               "SELECT MIN(elder_name), id_number, MIN(birth_on), MIN(sex), MIN(category), false, false, false, "
+               "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM application "
+               "WHERE elder_id IS NULL AND id_number NOT IN (SELECT id_number FROM elder) GROUP BY id_number")
+    op.execute("UPDATE application SET elder_id = (SELECT id FROM elder WHERE elder.id_number = application.id_number) "
+               "WHERE elder_id IS NULL")
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_application_id_number'))
+        batch_op.alter_column('elder_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('ability_level')
         batch_op.drop_column('sex')
         batch_op.drop_column('birth_on')

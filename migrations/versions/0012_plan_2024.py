@@ -18,7 +18,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('facility', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('serves_tekun', sa.Boolean(), server_default=sa.false(), nullable=False))
+        # a plain default ('0', false on both databases), so SQLite adds the column without rebuilding the table
+        batch_op.add_column(sa.Column('serves_tekun', sa.Boolean(), server_default='0', nullable=False))
     # Public homes serve tekun elders, and so does any institution where tekun elders live now
     # (the regional centres public homes became).
     op.execute("UPDATE facility SET serves_tekun = true WHERE type = 'public_home' OR id IN ("
