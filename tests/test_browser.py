@@ -245,8 +245,8 @@ def two_towns(db):
 
 
 def _percent(ratio: float) -> str:
-    """A share as the dashboard prints it."""
-    return "%.1f%%" % (ratio * 100)
+    """A share as the dashboard prints it (truncated to one decimal, the one rule)."""
+    return labels.percent(ratio)
 
 
 @pytest.mark.browser  # as the whole module is (pytestmark); said again for anyone copying the test
