@@ -60,10 +60,6 @@ class Config:
     # through the application's access check (placements/documents.py).
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(BASE_DIR / "instance" / "documents"))
     DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
-    # Applications' supporting documents (certificates): outside the web root, served only
-    # through the application's access check (placements/documents.py).
-    DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(BASE_DIR / "instance" / "documents"))
-    DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
 
     BABEL_DEFAULT_LOCALE = "zh"
