@@ -260,3 +260,16 @@ def test_residents_are_reminded_for_a_yearly_review_once(db, manager, facility):
     assert remind_reassessments() == 0  # the same day again: nothing new
     notes = _db.session.scalars(select(Notification.text).where(Notification.user_id == manager.id)).all()
     assert len(notes) == 1 and "逾期" in notes[0]
+
+
+def test_a_closed_home_is_neither_chosen_nor_shown_to_the_public(db, client, town, bureau_admin):
+    from eldercare.facilities.models import Facility
+    from eldercare.placements.queries import institutions
+
+    home = factories.facility(town, name="已关闭的养老院")
+    open_home = factories.facility(town, name="开放的养老院")
+    _db.session.get(Facility, home.id).closed_on = local_today()
+    _db.session.commit()
+    assert [f["id"] for f in institutions()] == [open_home.id]
+    assert client.get(f"/open-beds/{home.id}").status_code == 404
+    assert client.get(f"/open-beds/{open_home.id}").status_code == 200

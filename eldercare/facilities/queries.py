@@ -193,7 +193,8 @@ def facility_directory() -> tuple:
     the reserve rules and the application form read."""
     return tuple(db.session.execute(
         select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
-               Facility.tekun_reserve, Facility.serves_tekun, Facility.ownership, Town.name.label("town"))
+               Facility.tekun_reserve, Facility.serves_tekun, Facility.ownership, Facility.closed_on,
+               Town.name.label("town"))
         .join(Town, Town.id == Facility.town_id)
         .order_by(Town.code, Facility.name)
     ).all())

@@ -40,9 +40,10 @@ def town_choices() -> list[tuple[int, str]]:
 
 def home(facility_id: int) -> dict:
     """One institution's public page: what it is, where, the care types it offers (its institution
-    beds), its open beds by care type and its last bed change. 404 for anything else."""
+    beds), its open beds by care type and its last bed change. 404 for anything else, a closed
+    home included."""
     row = next((f for f in bed_queries.facility_directory()
-                if f.id == facility_id and f.type in INSTITUTION_TYPES), None)
+                if f.id == facility_id and f.type in INSTITUTION_TYPES and f.closed_on is None), None)
     if row is None:
         abort(404)
     tallies = [t for t in bed_queries.bed_tallies() if t.facility_id == facility_id and t.kind == BedKind.institution]

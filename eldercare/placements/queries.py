@@ -22,8 +22,9 @@ RANKED = 20
 
 
 def institutions() -> list[dict]:
+    """The institutions a family may choose and the public may see: open ones (not closed)."""
     return [{"id": f.id, "name": f.name, "type": f.type.value, "town_id": f.town_id, "town": f.town}
-            for f in bed_queries.facility_directory() if f.type in INSTITUTION_TYPES]
+            for f in bed_queries.facility_directory() if f.type in INSTITUTION_TYPES and f.closed_on is None]
 
 
 @cached
