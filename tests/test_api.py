@@ -373,3 +373,18 @@ def test_a_family_sees_and_changes_only_its_own_applications(app, db, client, fa
     changed = client.put(f"/api/v1/applications/{mine.id}", json={**APPLICATION, "name": "改名"}, headers=headers)
     assert changed.status_code == 200 and changed.json["elder_name"] == "改名"
     assert [a["id"] for a in client.get("/api/v1/applications", headers=headers).json["items"]] == [mine.id]
+
+
+def test_a_new_password_ends_the_accounts_api_tokens(db, client, family, bureau_admin):
+    from eldercare.auth import services as accounts
+
+    mine, reset = token_for(family), token_for(family)
+    assert client.get("/api/v1/applications", headers=bearer(mine)).status_code == 200
+    accounts.change_password(family, current=factories.PASSWORD, new="a much longer passphrase")
+    db.session.commit()
+    assert client.get("/api/v1/applications", headers=bearer(mine)).status_code == 401
+    assert client.get("/api/v1/applications", headers=bearer(reset)).status_code == 401
+    fresh = token_for(family)
+    accounts.reset_password(bureau_admin, family, "another long passphrase")
+    db.session.commit()
+    assert client.get("/api/v1/applications", headers=bearer(fresh)).status_code == 401

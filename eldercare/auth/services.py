@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eldercare import audit
-from eldercare.auth import passwords, sessions
+from eldercare.auth import passwords, sessions, tokens
 from eldercare.auth.models import Role, User
 from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
@@ -76,21 +76,24 @@ def register_family(*, full_name: str, phone: str, password: str) -> User | None
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
-    """The user changes their own password; their other sessions end, this one goes on."""
+    """The user changes their own password; their other sessions and their API tokens end, this
+    session goes on."""
     if not user.check_password(current):
         raise WrongPassword(_l("The current password is wrong."))
     passwords.check(new, username=user.username, phone=user.phone)
     user.set_password(new)
     sessions.end_everywhere(user)
+    tokens.revoke_all(user, user)
     db.session.flush()
     audit.record(user, "user.change_password", user)
 
 
 def reset_password(actor, user: User, new: str) -> None:
-    """The administrator sets a new password; every session of the account ends."""
+    """The administrator sets a new password; every session and API token of the account ends."""
     passwords.check(new, username=user.username, phone=user.phone)
     user.set_password(new)
     sessions.end_everywhere(user)
+    tokens.revoke_all(actor, user)
     db.session.flush()
     audit.record(actor, "user.reset_password", user)
 
