@@ -287,3 +287,17 @@ def test_dashboard_tables_download_as_csv_and_xlsx_with_formulas_escaped(client,
     plan = client.get(f"/dashboard/planner.xlsx?town={city['short'].id}&year={YEAR}")
     assert plan.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert client.get("/dashboard/facilities.csv?town=99999").status_code == 404
+
+
+def test_the_city_plan_converts_in_towns_below_the_target_first(client, city, bureau_staff):
+    """Found: the city plan converted beds mostly in towns that already met the target."""
+    favoured = services.conversion_plan(YEAR)
+    assert [s["facility"] for s in favoured["steps"]] == ["如城颐养院", "如城敬老院"]  # both in the short town
+    anywhere = services.conversion_plan(YEAR, None, False)
+    assert [s["facility"] for s in anywhere["steps"]] == ["如城颐养院", "白蒲养老中心"]  # most ordinary beds
+    assert favoured["conversions"] == anywhere["conversions"] == 8
+    login(client, bureau_staff)
+    page = client.get(f"/dashboard/planner?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="towns-reason"' in page and "如城敬老院" in page and "白蒲养老中心" not in page
+    other = client.get(f"/dashboard/planner?year={YEAR}&towns=any").get_data(as_text=True)
+    assert "白蒲养老中心" in other

@@ -67,7 +67,7 @@ def town(town_id):
 def _plan():
     town_id = request.args.get("town", type=int)
     try:
-        return services.conversion_plan(_year(), town_id)
+        return services.conversion_plan(_year(), town_id, request.args.get("towns") != "any")
     except LookupError:
         abort(404)
 

@@ -118,13 +118,15 @@ def _in_service_ordinary() -> dict[int, int]:
 
 
 @cached
-def conversion_plan(year: int, town_id: int | None = None) -> dict:
+def conversion_plan(year: int, town_id: int | None = None, short_towns_first: bool = True) -> dict:
     """Which ordinary beds to make nursing-type so the city (or one town) reaches the target.
 
     Every conversion adds one nursing-type bed and leaves the total unchanged, so the fewest
-    conversions is exactly the shortfall. They go first to medical-care integrated facilities,
-    then to those whose residents are most disabled, then to those with the most ordinary beds
-    (fewer homes to touch). Each step says what it does to the facility and to the scope.
+    conversions is exactly the shortfall. For the city they go first to the towns still below the
+    target (unless `short_towns_first` is off: each town is measured against the target too), then
+    to medical-care integrated facilities, then to those whose residents are most disabled, then to
+    those with the most ordinary beds (fewer homes to touch). Each step says what it does to the
+    facility and to the scope.
     """
     ratios = care_ratio(year)
     target = Decimal(str(ratios["target"]))
@@ -144,7 +146,9 @@ def conversion_plan(year: int, town_id: int | None = None) -> dict:
         residents, disabled = disability.get(f["id"], (0, 0))
         return disabled / residents if residents else 0.0
 
-    candidates.sort(key=lambda f: (not f["medical_integrated"], -disabled_share(f), -ordinary[f["id"]], f["name"]))
+    short_towns = {t["id"] for t in ratios["towns"] if t["shortfall"] > 0} if short_towns_first else set()
+    candidates.sort(key=lambda f: (f["town_id"] not in short_towns, not f["medical_integrated"], -disabled_share(f),
+                                   -ordinary[f["id"]], f["name"]))
     remaining, nursing, total = scope["shortfall"], scope["nursing"], scope["total"]
     steps = []
     for f in candidates:
@@ -161,6 +165,7 @@ def conversion_plan(year: int, town_id: int | None = None) -> dict:
         nursing += convert
         remaining -= convert
     return {"year": year, "target": float(target), "town_id": town_id, "scope": scope_name, "before": scope,
+            "short_towns_first": short_towns_first,
             "conversions": sum(s["convert"] for s in steps), "steps": steps, "reachable": remaining <= 0}
 
 
