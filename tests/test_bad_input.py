@@ -1,7 +1,6 @@
 """No input answers 500 (issue 11): every form walked with hostile values, ids beyond any column,
 forms as long as their columns, races that end in a unique index, and input hygiene."""
 
-import threading
 from datetime import date
 
 import pytest
@@ -21,6 +20,7 @@ from eldercare.validators import MOBILE, hidden_characters
 from tests import factories
 from tests.conftest import login, post
 from tests.test_access import POSTS, ROLES, ROUTES
+from tests.test_concurrency import CRASH, race
 
 # (form class, field) -> the "table.column"s its value is stored in. Every text field of every
 # form must be here (or in NOT_STORED_AS_TYPED), so a new form cannot accept more than its column holds.
@@ -274,36 +274,6 @@ def test_the_family_reads_the_reason_in_the_banner(db, client):
 
 # Races that end in a unique index ---------------------------------------------------------------
 
-def _race(app, attempts):
-    barrier = threading.Barrier(len(attempts))
-    outcomes, lock = [], threading.Lock()
-
-    def run(attempt):
-        with app.app_context():
-            barrier.wait()
-            try:
-                attempt()
-                _db.session.commit()
-                result = "ok"
-            except DomainError as error:
-                _db.session.rollback()
-                result = str(error)
-            except Exception as error:  # noqa: BLE001 - what the test is looking for
-                _db.session.rollback()
-                result = f"CRASH {type(error).__name__}: {error}"
-            finally:
-                _db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
-
-
 def test_two_registrations_of_one_phone_at_once_make_one_account(app, db):
     from eldercare.auth.services import UsernameTaken, register_family
 
@@ -313,7 +283,7 @@ def test_two_registrations_of_one_phone_at_once_make_one_account(app, db):
         except UsernameTaken:  # the page answers this one like any other registration
             _db.session.rollback()
 
-    outcomes = _race(app, [lambda n=n: attempt(n) for n in range(6)])
+    outcomes = race(app, [lambda n=n: attempt(n) for n in range(6)])
     assert outcomes == ["ok"] * 6, outcomes
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
@@ -326,8 +296,8 @@ def test_two_rooms_with_one_code_at_once_make_one_room(app, db, manager, facilit
 
         services.create_room(_db.session.get(User, manager_id), _db.session.get(Facility, facility_id), code="301")
 
-    outcomes = _race(app, [attempt] * 6)
-    assert outcomes.count("ok") == 1 and not [o for o in outcomes if o.startswith("CRASH")], outcomes
+    outcomes = race(app, [attempt] * 6)
+    assert outcomes.count("ok") == 1 and not [o for o in outcomes if o.startswith(CRASH)], outcomes
     assert all("301" in o for o in outcomes if o != "ok")
     assert db.session.scalar(select(func.count()).select_from(Room)) == 1
 
