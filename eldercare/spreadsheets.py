@@ -12,6 +12,7 @@ quote prefix in XLSX.
 
 import csv
 import io
+import json
 import re
 import unicodedata
 import zipfile
@@ -157,6 +158,21 @@ def read(data: bytes, columns: list[Column], max_rows: int = 1000) -> list[Row]:
 
 
 DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+00:00(?::00)?)?")
+
+
+def carry(rows: list[Row]) -> str:
+    """Previewed rows as the text a confirmation form carries to the write step."""
+    return json.dumps([{"number": r.number, "values": r.values} for r in rows], ensure_ascii=False)
+
+
+def carried(text: str, columns: list[Column]) -> list[Row]:
+    """The rows a confirmation form carried back (to be checked again before writing); ValueError
+    when the text is not what `carry` wrote."""
+    try:
+        return [Row(int(r["number"]), {c.key: str(r["values"].get(c.key, "")) for c in columns})
+                for r in json.loads(text)]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError("not carried rows") from error
 
 
 def as_date(text: str) -> date:

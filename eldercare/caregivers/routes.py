@@ -1,7 +1,6 @@
 """Caregiver pages: a facility's roster with its figures and reminders, a caregiver's record,
 in-service training entry, roster import and export, and the bureau's pay bands."""
 
-import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -237,8 +236,7 @@ def _preview(facility, rows, form):
     checked = roster_file.check(current_user, facility, rows)
     db.session.rollback()
     ok = not any(r.errors for r in checked)
-    confirm = ConfirmImportForm(rows=json.dumps([{"number": r.number, "values": r.values} for r in checked],
-                                                ensure_ascii=False)) if ok else None
+    confirm = ConfirmImportForm(rows=spreadsheets.carry(checked)) if ok else None
     return render_template("caregivers/import.html", facility=facility, form=form, rows=checked, confirm=confirm,
                            columns=roster_file.COLUMNS), 200 if ok else 422
 
@@ -269,10 +267,8 @@ def confirm_import(facility_id):
     if not confirm.validate_on_submit():
         abort(400)
     try:
-        rows = [spreadsheets.Row(int(r["number"]), {c.key: str(r["values"].get(c.key, ""))
-                                                    for c in roster_file.COLUMNS})
-                for r in json.loads(confirm.rows.data)]
-    except (ValueError, KeyError, TypeError, AttributeError):
+        rows = spreadsheets.carried(confirm.rows.data, roster_file.COLUMNS)
+    except ValueError:
         abort(400)
     checked = roster_file.check(current_user, facility, rows)
     if any(r.errors for r in checked):

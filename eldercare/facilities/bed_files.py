@@ -1,7 +1,6 @@
 """A facility's beds in and out as spreadsheets, on the manager's pages: import with a preview
 of every row (nothing written until confirmed, then all or nothing) and export as CSV or XLSX."""
 
-import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
@@ -50,8 +49,7 @@ def import_beds(facility_id):
             checked = beds_file.check(current_user, facility, rows)
             db.session.rollback()  # a preview: nothing is written
             ok = not any(r.errors for r in checked)
-            confirm = ConfirmImportForm(rows=json.dumps([{"number": r.number, "values": r.values} for r in checked],
-                                                        ensure_ascii=False)) if ok else None
+            confirm = ConfirmImportForm(rows=spreadsheets.carry(checked)) if ok else None
             return _page(facility, form, checked, confirm), 200 if ok else 422
     return _page(facility, form), (422 if form.errors or form.form_errors else 200)
 
@@ -65,10 +63,8 @@ def confirm_import(facility_id):
     if not confirm.validate_on_submit():
         abort(400)
     try:
-        rows = [spreadsheets.Row(int(r["number"]), {c.key: str(r["values"].get(c.key, ""))
-                                                    for c in beds_file.COLUMNS})
-                for r in json.loads(confirm.rows.data)]
-    except (ValueError, KeyError, TypeError, AttributeError):
+        rows = spreadsheets.carried(confirm.rows.data, beds_file.COLUMNS)
+    except ValueError:
         abort(400)
     checked = beds_file.check(current_user, facility, rows)
     if any(r.errors for r in checked):
