@@ -59,12 +59,18 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def select_locale():
+    """The API reads no session: the language asked for, else the client's (Accept-Language). A page
+    is in the logged-in person's language (stored on the account), else the one the visitor picked."""
     from flask import current_app
+    from flask_login import current_user
 
-    lang = session.get("lang") if has_request_context() else None
+    from eldercare.auth.sessions import LANGUAGE
+
+    lang = None
     if has_request_context() and request.path.startswith("/api/"):
-        # The API reads no session: the language asked for, else the client's (Accept-Language).
         lang = request.args.get("lang") or request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    elif has_request_context():
+        lang = (current_user.is_authenticated and current_user.locale) or session.get(LANGUAGE)
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -1,11 +1,16 @@
 """Notifications in the application (the bell), each also written to an outbox that an e-mail or
-SMS sender could read later; nothing is sent outside from here."""
+SMS sender could read later; nothing is sent outside from here.
 
-from datetime import datetime
+A notification keeps its message as data (the text's msgid and its values), not as a sentence,
+so each reader reads it in their own language, whichever language the request or job that sent
+it had. The SMS is a sentence: it is written in the recipient's language when it is queued."""
+
+from datetime import date, datetime
 
 from flask import current_app, g, has_app_context
-from flask_babel import force_locale
-from sqlalchemy import ForeignKey, String, func, select, update
+from flask_babel import force_locale, format_date, gettext
+from flask_babel.speaklater import LazyString
+from sqlalchemy import JSON, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eldercare.extensions import db
@@ -17,10 +22,15 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    text: Mapped[str] = mapped_column(String(1000))  # a status line and the bureau's reason (500)
+    message: Mapped[dict | str] = mapped_column(JSON)  # kept(): a msgid and its values, or a plain text
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+    @property
+    def text(self) -> str:
+        """The message in the language of whoever is reading now."""
+        return rendered(self.message)
 
 
 class Outbox(Base):
@@ -37,20 +47,46 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
 
 
-def notify(user, text, application_id: int | None = None) -> Notification:
+def kept(message) -> dict | str | int | float:
+    """`message` as data to keep: a lazy translation becomes its msgid and its values (each kept
+    the same way, so a translated label inside a message is translated for the reader too); a
+    date stays a date, to be written in the reader's format; anything else is kept as it is."""
+    if isinstance(message, LazyString):
+        if message._func is not gettext or len(message._args) != 1:
+            raise TypeError("a kept message is a lazy_gettext text with named values")
+        return {"msgid": message._args[0], "values": {k: kept(v) for k, v in message._kwargs.items()}}
+    if isinstance(message, datetime):
+        raise TypeError("a kept message names a day, not a moment: pass a date or a formatted text")
+    if isinstance(message, date):
+        return {"date": message.isoformat()}
+    if isinstance(message, (int, float)):
+        return message
+    return str(message)
+
+
+def rendered(message) -> str:
+    """A kept message written in the current language."""
+    if isinstance(message, dict):
+        if "date" in message:
+            return format_date(date.fromisoformat(message["date"]))
+        return gettext(message["msgid"], **{k: rendered(v) for k, v in message["values"].items()})
+    return str(message)
+
+
+def notify(user, message, application_id: int | None = None) -> Notification:
     """Tell `user` something, in the bell and in the outbox (by SMS when they gave a phone).
 
-    `text` may be a lazy translation: a message kept for later reading is written in the
-    default language, whoever's request or job sends it."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = str(text)
+    `message` is a lazy translation (or a plain text): the bell renders it in the reader's
+    language when it is read; the SMS is written now, in the recipient's language."""
     if has_app_context():
         g.pop(UNREAD, None)
-    note = Notification(user_id=user.id, text=text, application_id=application_id)
+    note = Notification(user_id=user.id, message=kept(message), application_id=application_id)
     db.session.add(note)
     db.session.flush()
     if user.phone:
-        db.session.add(Outbox(notification_id=note.id, channel="sms", recipient=user.phone, body=text))
+        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            body = rendered(note.message)
+        db.session.add(Outbox(notification_id=note.id, channel="sms", recipient=user.phone, body=body[:1000]))
     return note
 
 

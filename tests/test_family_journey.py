@@ -29,8 +29,8 @@ def journey(db, town):
 
 
 def _messages(user):
-    return list(db.session.scalars(select(Notification.text).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id)))
+    return [note.text for note in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                                     .order_by(Notification.id))]
 
 
 def test_each_message_names_what_happened_and_what_to_do(journey):

@@ -258,7 +258,7 @@ def test_residents_are_reminded_for_a_yearly_review_once(db, manager, facility):
     assert remind_reassessments() == 1
     _db.session.commit()
     assert remind_reassessments() == 0  # the same day again: nothing new
-    notes = _db.session.scalars(select(Notification.text).where(Notification.user_id == manager.id)).all()
+    notes = [n.text for n in _db.session.scalars(select(Notification).where(Notification.user_id == manager.id))]
     assert len(notes) == 1 and "逾期" in notes[0]
 
 

@@ -39,6 +39,8 @@ class User(UserMixin, Base):
     # A town assistant's town or street: the elders they may apply for (auth/policy.py).
     town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The language the person chose (a code of LANGUAGES); None: the default. Pages, messages and SMS use it.
+    locale: Mapped[str | None] = mapped_column(String(8))
     # Moved on to end every session of the account (eldercare/auth/sessions.py).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

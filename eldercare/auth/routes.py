@@ -1,4 +1,5 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,6 +29,7 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             sessions.start(user)
+            db.session.commit()  # the language picked before logging in, stored on the account
             return redirect_back(request.args.get("next"))
         flash(_l("Wrong user name or password."), "error")
     return render_template("auth/login.html", form=form)
@@ -44,7 +46,7 @@ def register():
     if form.validate_on_submit():
         try:
             services.register_family(full_name=form.full_name.data.strip(), phone=form.phone.data,
-                                     password=form.password.data)
+                                     password=form.password.data, locale=str(get_locale()))
             db.session.commit()
         except services.UsernameTaken:
             db.session.rollback()  # registered by another request at the same moment: the same answer
@@ -71,7 +73,8 @@ def logout():
 @bp.post("/language/<code>")
 def set_language(code):
     if code in current_app.config["LANGUAGES"]:
-        session["lang"] = code
+        sessions.choose_language(code)
+        db.session.commit()
     return redirect_back(request.form.get("next"))
 
 

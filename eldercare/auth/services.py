@@ -43,11 +43,11 @@ def _find(username: str) -> User | None:
 
 
 def create_user(actor, *, username: str, full_name: str, role: Role, password: str,
-                phone: str | None = None) -> User:
+                phone: str | None = None, locale: str | None = None) -> User:
     if _find(username) is not None:
         raise UsernameTaken(_l("The user name %(name)s is taken.", name=username))
     passwords.check(password, username=username, phone=phone)
-    user = User(username=username, full_name=full_name, role=role, phone=phone or None)
+    user = User(username=username, full_name=full_name, role=role, phone=phone or None, locale=locale)
     user.set_password(password)
     db.session.add(user)
     try:
@@ -58,7 +58,7 @@ def create_user(actor, *, username: str, full_name: str, role: Role, password: s
     return user
 
 
-def register_family(*, full_name: str, phone: str, password: str) -> User | None:
+def register_family(*, full_name: str, phone: str, password: str, locale: str | None = None) -> User | None:
     """A family opens its own account, the phone number being the user name. When the number
     already has an account nothing is created (None) and its owner is told; the page answers the
     same either way, so nobody learns from it whose number has an account."""
@@ -68,7 +68,7 @@ def register_family(*, full_name: str, phone: str, password: str) -> User | None
         # Two registrations of one number at the same moment: the second raises UsernameTaken at
         # the unique index; its caller rolls back and answers as for any taken number.
         return create_user(None, username=phone, full_name=full_name, role=Role.family, password=password,
-                           phone=phone)
+                           phone=phone, locale=locale)
     generate_password_hash(password)  # as long as creating the account would have taken
     notify(existing, _l("Someone tried to open a new account with your mobile number. If it was you, "
                         "log in with your existing account."))

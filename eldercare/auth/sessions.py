@@ -12,18 +12,26 @@ the login, whatever happens in between.
 import time
 
 from flask import current_app, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from eldercare.auth.models import User
 from eldercare.extensions import db
 from eldercare.notifications import remember_unread, unread_subquery
 
+LANGUAGE, CHOSEN = "lang", "lang_chosen"  # the session's language, and whether the visitor picked it
+
 
 def start(user: User) -> None:
-    """Log `user` in on a fresh session (a new cookie: nothing of the anonymous one is kept)."""
+    """Log `user` in on a fresh session (a new cookie: nothing of the anonymous one is kept but
+    the language). A language the visitor picked before logging in is stored on the account (the
+    caller commits); otherwise the account's own language applies."""
+    if session.get(CHOSEN):
+        user.locale = session[LANGUAGE]
     session.clear()
     login_user(user)
+    if user.locale:
+        session[LANGUAGE] = user.locale  # kept for the login page when this person logs out
     session.permanent = True
     now = int(time.time())
     session.update(generation=user.session_generation, logged_in_at=now, seen_at=now)
@@ -40,9 +48,22 @@ def keep_this_one(user: User) -> None:
 
 
 def finish() -> None:
-    """Log out of this session and forget everything it held."""
+    """Log out of this session and forget everything it held but the language its pages were in."""
+    language = session.get(LANGUAGE)
     logout_user()
     session.clear()
+    if language:
+        session[LANGUAGE] = language
+
+
+def choose_language(code: str) -> None:
+    """The visitor or the logged-in person picks a language: kept in the session, and on the account
+    when there is one (the caller commits)."""
+    session[LANGUAGE] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+    else:
+        session[CHOSEN] = True
 
 
 def _still_valid(user: User | None) -> bool:

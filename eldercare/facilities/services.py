@@ -552,5 +552,5 @@ def remind_reassessments(today: date | None = None) -> int:
     for row, day in fresh:
         for manager in managers[row.facility_id]:
             notify(manager, _l("%(name)s in bed %(code)s needs a new ability assessment (due %(day)s): the "
-                               "latest is over a year old.", name=row.name, code=row.code, day=format_date(day)))
+                               "latest is over a year old.", name=row.name, code=row.code, day=day))
     return len(fresh)

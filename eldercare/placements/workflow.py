@@ -6,7 +6,6 @@ an event (who, when, why) and notifies the family; the caller commits once.
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -92,17 +91,11 @@ def _transition(actor, application: Application, action: Action, reason: str = "
 
 
 
-def _in_default_language(message) -> str:
-    """Messages kept for later reading (bell, SMS) are written in the default language."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return str(message)
-
-
 def _tell_family(application: Application, event: ApplicationEvent) -> None:
     text = next_steps.message(application, event)  # what happened and what to do now
     if event.reason:
         text = _l("%(text)s Reason: %(reason)s", text=text, reason=event.reason)
-    notify(application.family, _in_default_language(text), application.id)
+    notify(application.family, text, application.id)
 
 
 def save_draft(actor, application: Application | None, *, name: str, id_number: str, category: Category,
@@ -273,8 +266,7 @@ def offer(actor, application: Application, bed: Bed, *, hours: int | None = None
         raise InvalidTransition(_l("Only an approved application on the waitlist can be offered a bed."))
     check_eligible(application, bed)
     until = utcnow() + timedelta(hours=hours)
-    beds.place_hold(actor, bed, until=until, application_id=application.id, note=_in_default_language(
-        _l("Offer to %(name)s", name=application.elder_name)))
+    beds.place_hold(actor, bed, until=until, application_id=application.id)  # the bed page names the offer
     application.offered_bed_id = bed.id
     application.offer_expires_at = until
     return _transition(actor, application, Action.offer)
@@ -296,9 +288,8 @@ def accept(actor, application: Application) -> ApplicationEvent:
     event = _transition(actor, application, Action.accept)
     bed = application.offered_bed
     for manager in bed.facility.managers:
-        notify(manager, _in_default_language(
-            _l("%(name)s accepted the offer of bed %(code)s.", name=application.elder_name, code=bed.code)),
-            application.id)
+        notify(manager, _l("%(name)s accepted the offer of bed %(code)s.", name=application.elder_name,
+                           code=bed.code), application.id)
     return event
 
 
