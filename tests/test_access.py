@@ -57,7 +57,7 @@ ROUTES = {
     "dashboard.planner": ("GET", "/dashboard/planner", BUREAU),
     "dashboard.export": ("GET", "/dashboard/towns.xlsx", BUREAU),
     "dashboard.trends": ("GET", "/dashboard/trends", BUREAU),
-    "dashboard.set_target": ("POST", "/dashboard/targets", {"bureau_admin"}),
+    "dashboard.target": ("GET", "/dashboard/target", BUREAU),
     "facilities.open_to_public": ("POST", "/beds/{bed}/open", MANAGER),
     "auth.register": ("GET", "/register", set(ROLES)),
     "placements.open_beds": ("GET", "/open-beds", set(ROLES)),
@@ -141,6 +141,7 @@ POSTS = {
     "facilities.assess": ("/beds/{resident_bed}/assess", MANAGER),
     "auth.register": ("/register", set(ROLES)),  # logged-in users are sent home
     "placements.weights": ("/review/weights", {"bureau_admin"}),
+    "dashboard.target": ("/dashboard/target", {"bureau_admin"}),
     "caregivers.hire": ("/facilities/{facility}/caregivers/new", MANAGER),
     "caregivers.training": ("/facilities/{facility}/training", MANAGER),
     "caregivers.import_roster": ("/facilities/{facility}/caregivers/import", MANAGER),

@@ -242,7 +242,7 @@ def test_a_nul_byte_is_a_bad_request(client, family):
 @pytest.mark.parametrize("percent", ["sNaN", "NaN", "Infinity", "1e999", "0", "101"])
 def test_the_target_refuses_what_is_not_a_share(db, client, bureau_admin, percent):
     login(client, bureau_admin)
-    response = post(client, "/dashboard/targets", {"year": "2026", "percent": percent})
+    response = post(client, "/dashboard/target", {"year": "2026", "percent": percent})
     assert response.status_code in (302, 422)
     assert db.session.scalar(select(func.count()).select_from(CareTarget)) == 0
 

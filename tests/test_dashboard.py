@@ -215,10 +215,10 @@ def test_dashboard_page_shows_the_service_figures(client, city, bureau_staff):
 
 def test_admin_sets_target_and_bad_target_changes_nothing(client, city, bureau_admin):
     login(client, bureau_admin)
-    post(client, "/dashboard/targets", {"year": YEAR, "percent": "80"})
+    post(client, "/dashboard/target", {"year": YEAR, "percent": "80"})
     assert targets.target_for(YEAR) == Decimal("0.8")
-    post(client, "/dashboard/targets", {"year": YEAR, "percent": "180"})
-    post(client, "/dashboard/targets", {"year": "abc", "percent": "60"})
+    post(client, "/dashboard/target", {"year": YEAR, "percent": "180"})
+    post(client, "/dashboard/target", {"year": "abc", "percent": "60"})
     assert targets.target_for(YEAR) == Decimal("0.8")
 
 

@@ -1,17 +1,19 @@
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from eldercare import form_actions, spreadsheets
+from eldercare import spreadsheets
 from eldercare.auth import policy
-from eldercare.auth.models import BUREAU_ROLES, Role
+from eldercare.auth.models import BUREAU_ROLES
 from eldercare.caregivers import queries as caregiver_queries
 from eldercare.dashboard import charts, services, snapshots, tables, targets
 from eldercare.dashboard.forms import TargetForm
+from eldercare.dashboard.models import DEFAULT_TARGET
+from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities.models import Town
 from eldercare.placements.queries import waitlist_figures
@@ -47,7 +49,6 @@ def index():
         occupancy_chart=charts.occupancy_chart(str(get_locale())),
         caregivers=caregiver_queries.figures(local_today()),
         caregiver_chart=charts.caregiver_coverage_chart(local_today(), str(get_locale())),
-        target_form=TargetForm(year=year, percent=ratio["target"] * 100),
     )
 
 
@@ -104,16 +105,30 @@ def export(table, kind):
 @policy.roles_required(*BUREAU_ROLES)
 def trends():
     trend = snapshots.monthly_trend()
-    return render_template("dashboard/trends.html", trend=trend, chart=charts.monthly_trend(trend))
+    return render_template("dashboard/trends.html", trend=trend, chart=charts.for_screen(charts.monthly_trend, trend))
 
 
-@bp.post("/targets")
-@policy.roles_required(Role.bureau_admin)
-def set_target():
-    form = TargetForm()
-    return form_actions.run(
-        form, lambda: targets.set_target(current_user, form.year.data, form.percent.data / 100),
-        _l("The target for %(year)s is now %(percent)s%%.", year=form.year.data, percent=form.percent.data),
-        url_for("dashboard.index", year=form.year.data if form.year.data else None),
-    )
-
+@bp.route("/target", methods=["GET", "POST"])
+@policy.roles_required(*BUREAU_ROLES)
+def target():
+    """The year's target share: the bureau administrator sets it, staff read it."""
+    year = _year()
+    can_change = policy.can_manage_users(current_user)
+    form = TargetForm(year=year, percent=targets.target_for(year) * 100)
+    if request.method == "POST":
+        policy.require(can_change)
+        form = TargetForm()
+        if form.validate_on_submit():
+            try:
+                targets.set_target(current_user, form.year.data, form.percent.data / 100)
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                form.percent.errors.append(str(error))
+            else:
+                flash(_l("The target for %(year)s is now %(percent)s%%.", year=form.year.data,
+                         percent=form.percent.data), "success")
+                return redirect(url_for("dashboard.target", year=form.year.data))
+    return render_template("dashboard/target.html", form=form, year=year, target=targets.target_for(year),
+                           default=DEFAULT_TARGET, years=targets.targets_set(),
+                           can_change=can_change), (422 if form.errors else 200)

@@ -18,6 +18,13 @@ def target_for(year: int) -> Decimal:
     return Decimal(ratio) if ratio is not None else DEFAULT_TARGET
 
 
+def targets_set() -> list[dict]:
+    """The years with a target of their own, latest first (any other year has the default)."""
+    rows = db.session.execute(select(CareTarget.year, CareTarget.ratio, CareTarget.changed_at)
+                              .order_by(CareTarget.year.desc()))
+    return [{"year": year, "ratio": Decimal(ratio), "changed_at": changed_at} for year, ratio, changed_at in rows]
+
+
 def set_target(actor, year: int, ratio: Decimal) -> CareTarget:
     if not Decimal("0.01") <= ratio <= 1:
         raise InvalidInput(_l("A target is a share between 1% and 100%."))

@@ -1,0 +1,108 @@
+"""Issue 14, point 8: staff forms. The year's target on a page of its own, bulk add naming the
+beds it added, the rooms page's forms above its table with rooms linking to their beds, a new
+account starting at the least powerful role, a searchable facility picker, the shortfall shown
+once per row, priority points labelled as points, and an ID number error on the ID field."""
+
+import re
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from eldercare.dashboard import targets
+from eldercare.dashboard.models import CareTarget
+from tests import factories
+from tests.conftest import login, post
+from tests.test_dashboard import YEAR, city  # noqa: F401  (the fixture of four towns with known shortfalls)
+
+
+def _count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _field(page: str, name: str) -> str:
+    """The markup of the form field whose input is named `name` (from its div to the next field)."""
+    fields = [f'<div class="field{chunk}' for chunk in re.split(r'<div class="field', page)[1:]
+              if f'name="{name}"' in chunk]
+    assert len(fields) == 1, f"no field {name}"
+    return fields[0]
+
+
+# --- the year's target ----------------------------------------------------------------------
+
+def test_the_dashboard_links_to_the_target_page_and_has_no_target_form(client, city, bureau_admin):  # noqa: F811
+    login(client, bureau_admin)
+    page = client.get(f"/dashboard?year={YEAR}").get_data(as_text=True)
+    headline = re.search(r'data-testid="city-ratio".*?</section>', page, re.S).group(0)
+    assert f'href="/dashboard/target?year={YEAR}"' in headline
+    assert 'name="percent"' not in page and "/dashboard/targets" not in page
+
+
+def test_staff_read_the_target_page_and_only_the_administrator_changes_it(client, city, bureau_staff,  # noqa: F811
+                                                                          bureau_admin):
+    targets.set_target(bureau_admin, YEAR, Decimal("0.76"))
+    factories.db.session.commit()
+    login(client, bureau_staff)
+    page = client.get(f"/dashboard/target?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="target-value">76.0%<' in page
+    assert 'name="percent"' not in page  # staff read it
+    assert post(client, "/dashboard/target", {"year": YEAR, "percent": "50"}).status_code == 403
+    assert targets.target_for(YEAR) == Decimal("0.76")
+
+
+def test_the_administrator_sets_the_target_on_its_page(db, client, city, bureau_admin):  # noqa: F811
+    login(client, bureau_admin)
+    page = client.get(f"/dashboard/target?year={YEAR}").get_data(as_text=True)
+    assert 'name="percent"' in page and 'value="74' in _field(page, "percent")
+    assert f'value="{YEAR}"' in _field(page, "year")
+    response = post(client, "/dashboard/target", {"year": YEAR, "percent": "80"}, follow_redirects=True)
+    assert response.status_code == 200 and response.request.path == "/dashboard/target"
+    assert response.request.args["year"] == str(YEAR)
+    assert targets.target_for(YEAR) == Decimal("0.8")
+    page = response.get_data(as_text=True)
+    assert 'data-testid="target-value">80.0%<' in page
+    assert f'<tr data-year="{YEAR}">' in page  # the years with a target of their own, listed
+
+
+def test_a_bad_target_says_why_on_its_field_and_changes_nothing(db, client, bureau_admin):
+    login(client, bureau_admin)
+    for data, name in [({"year": YEAR, "percent": "180"}, "percent"), ({"year": YEAR, "percent": "0"}, "percent"),
+                       ({"year": YEAR, "percent": "NaN"}, "percent"), ({"year": YEAR, "percent": ""}, "percent"),
+                       ({"year": "abc", "percent": "60"}, "year"), ({"year": "1999", "percent": "60"}, "year")]:
+        response = post(client, "/dashboard/target", data)
+        assert response.status_code == 422, data
+        page = response.get_data(as_text=True)
+        field = _field(page, name)
+        assert 'class="field has-error"' in field and 'class="error"' in field, data
+    assert _count(db, CareTarget) == 0
+    assert targets.target_for(YEAR) == Decimal("0.74")
+
+
+# --- the shortfall once per row ---------------------------------------------------------------
+
+def _row(page: str, marker: str) -> str:
+    return re.search(rf"<tr {marker}>.*?</tr>", page, re.S).group(0)
+
+
+def _text(markup: str) -> str:
+    return re.sub(r"<[^>]+>", " ", markup)
+
+
+def _mentions(text: str, number: int) -> int:
+    return len(re.findall(rf"(?<![\d.]){number}(?![\d.%])", text))
+
+
+def test_the_town_table_shows_the_shortfall_once(client, city, bureau_staff):  # noqa: F811
+    login(client, bureau_staff)
+    page = client.get(f"/dashboard?year={YEAR}").get_data(as_text=True)
+    short = _text(_row(page, 'data-town="长江镇"'))  # 10 nursing-type of 20: 5 beds short
+    assert _mentions(short, 5) == 1 and _mentions(short, 10) == 1 and _mentions(short, 20) == 1
+    assert "5 张" in short  # the one mention says what the number is
+    table = re.search(r'<table data-testid="town-table">.*?</thead>', page, re.S).group(0)
+    assert "缺口" not in table  # no column repeating the verdict's number
+
+
+def test_the_town_page_shows_each_facilitys_shortfall_once(client, city, bureau_staff):  # noqa: F811
+    login(client, bureau_staff)
+    page = client.get(f"/dashboard/towns/{city['short'].id}?year={YEAR}").get_data(as_text=True)
+    home = _text(_row(page, f'data-facility="{city["a"].id}"'))  # 2 nursing-type of 10: 6 beds short
+    assert _mentions(home, 6) == 1 and "6 张" in home
