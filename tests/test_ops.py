@@ -4,6 +4,7 @@ is unreachable, backups (tests/test_backup.py)."""
 import io
 import json
 import logging
+import os
 import re
 from datetime import date
 
@@ -181,7 +182,7 @@ def test_request_id_echoed_logged_and_on_the_audit_event(client, db, facility, m
     assert admit[0] | {"time": None, "duration_ms": None} == {
         "time": None, "level": "info", "logger": "eldercare.request", "request_id": "nginx-abc-123456",
         "method": "POST", "route": "/facilities/<int:facility_id>/admit", "status": 302, "duration_ms": None,
-        "user_id": manager.id}
+        "user_id": manager.id, "pid": os.getpid()}
     assert admit[0]["duration_ms"] >= 0
     # a request id that is not a plain token is replaced by a new one
     odd = client.get("/healthz", headers={"X-Request-ID": "<script>"})

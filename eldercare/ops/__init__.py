@@ -2,12 +2,28 @@
 log and request ids, a 503 while the database is unreachable, the proxy's headers, backups."""
 
 from flask import request
+from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 RETRY_AFTER_SECONDS = 5
+# libpq's settings for every PostgreSQL connection (app, scheduler, CLI), unless DATABASE_URL sets
+# them: give up a connection attempt that gets no answer after 5 s (a server that hangs, or a host
+# gone in a failover: the default waits for the kernel, over 2 minutes, holding the request), and
+# find a connection whose server vanished without closing it within about a minute (TCP keepalive
+# probes, unacknowledged writes) instead of waiting on it for a quarter of an hour.
+POSTGRES_CONNECTION = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                       "keepalives_count": 3, "tcp_user_timeout": 30_000}
+
+
+def _postgres_timeouts(dialect, _record, _cargs, cparams) -> None:
+    if dialect.name == "postgresql":
+        for name, value in POSTGRES_CONNECTION.items():
+            cparams.setdefault(name, value)
 
 
 def is_disconnect(error: Exception) -> bool:
@@ -21,6 +37,8 @@ def init_app(app) -> None:
     from eldercare.extensions import db
     from eldercare.ops import backup, health, requestlog
 
+    if not event.contains(Engine, "do_connect", _postgres_timeouts):
+        event.listen(Engine, "do_connect", _postgres_timeouts)
     requestlog.register(app)
     app.register_blueprint(health.bp)
     app.cli.add_command(backup.backup_group)
@@ -57,5 +75,8 @@ def init_app(app) -> None:
             from eldercare.api.problems import problem
 
             return problem(503, ServiceUnavailable.description, headers=headers)
-        # Rendered without the context processors: they read the user and the bell from the database.
-        return app.jinja_env.get_template("ops/unavailable.html").render(), 503, headers
+        # Rendered without the context processors (they read the user and the bell from the database),
+        # in the browser's language: the app's choice may read the account's, from the database.
+        with force_locale(request.accept_languages.best_match(app.config["LANGUAGES"])
+                          or app.config["BABEL_DEFAULT_LOCALE"]):
+            return app.jinja_env.get_template("ops/unavailable.html").render(), 503, headers

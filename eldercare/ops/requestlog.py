@@ -28,8 +28,9 @@ class JsonFormatter(logging.Formatter):
     any other record becomes {"time", "level", "logger", "message"} (and the exception's text)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        # The process id tells a gunicorn worker's lines from another's (how each recovered from an outage).
         line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname.lower(),
-                "logger": record.name}
+                "logger": record.name, "pid": record.process}
         if isinstance(record.msg, dict):
             line.update(record.msg)
         else:

@@ -1,0 +1,191 @@
+"""Faults (issue 15 point 8), played without touching what the other users of this machine
+share: the database cut and restored under gunicorn through a TCP proxy of the test's own
+(bench/proxy.py), never a restart of the PostgreSQL server; and a scheduler killed in the
+middle of a monthly report."""
+
+import json
+import re
+import threading
+import time
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bench import servers
+from bench.client import Browser
+from bench.proxy import Proxy
+from eldercare.auth.models import Role
+from eldercare.facilities.models import CareType, Stay
+from eldercare.residents.models import Elder
+from tests import factories
+
+WORKERS = 2
+RECOVERY_SECONDS = 10  # issue 15: every worker answers again within 10 s of the database being back
+DATABASE_PATHS = ("/open-beds", "/api/v1/open-beds", "/readyz")  # each reads the database
+
+
+class Served:
+    """gunicorn behind the proxy, and what its log says."""
+
+    def __init__(self, base: str, proxy: Proxy, log_path):
+        self.base, self.proxy, self.log_path = base, proxy, log_path
+
+    def worker_pids(self) -> set[int]:
+        return {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.log_path.read_text())}
+
+    def requests(self) -> dict[str, dict]:
+        """The app's request lines by request id."""
+        lines = {}
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"eldercare.request"' in line:
+                entry = json.loads(line)
+                lines[entry["request_id"]] = entry
+        return lines
+
+    def recovery(self, since: float, limit: float) -> dict[int, float]:
+        """Seconds from `since` to each worker's first answer 200 to a page that reads the database,
+        probing on new connections (so that every worker gets some) until each has answered or
+        `limit` seconds have passed."""
+        probes, recovered = {}, {}
+        workers = self.worker_pids()
+        while set(recovered) != workers and time.monotonic() - since < limit:
+            request_id = f"probe-{uuid.uuid4().hex}"
+            browser = Browser(self.base, timeout=limit)
+            status = browser.get("/open-beds", headers={"X-Request-ID": request_id}).status
+            browser.close()
+            probes[request_id] = (time.monotonic(), status)
+            lines = self.requests()
+            for probe, (answered, status) in probes.items():
+                pid = lines.get(probe, {}).get("pid")
+                if status == 200 and pid is not None:
+                    recovered[pid] = min(recovered.get(pid, limit), answered - since)
+            time.sleep(0.05)
+        return recovered
+
+
+@pytest.fixture
+def behind_proxy(app, db, tmp_path):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the proxy stands between app servers and PostgreSQL; SQLite has no server to lose")
+    url = db.engine.url
+    proxy = Proxy(url.port or 5432, url.host or "127.0.0.1").start()
+    env = servers.production_env(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+                                 REPORTS_DIR=tmp_path / "reports", DOCUMENTS_DIR=tmp_path / "documents")
+    port = servers.free_port()
+    log_path = tmp_path / "gunicorn.log"
+    log = open(log_path, "wb")
+    process = servers.start(port, env, workers=WORKERS, threads=2, log=log)
+    try:
+        servers.wait_ready(port, process, timeout=90)
+        yield Served(f"http://127.0.0.1:{port}", proxy, log_path)
+    finally:
+        servers.stop(process)
+        log.close()
+        proxy.close()
+
+
+def _home_with_beds(db, count):
+    town = factories.town()
+    facility = factories.facility(town)
+    beds = [factories.bed(facility, care_type=CareType.ordinary) for _ in range(count)]
+    factories.user("manager1", Role.facility_manager, facilities=[facility])
+    db.session.commit()
+    return facility.id, [bed.id for bed in beds]
+
+
+@pytest.mark.servers
+def test_database_cut_is_503_then_every_worker_recovers_and_no_admission_is_lost(db, behind_proxy):
+    served = behind_proxy
+    facility_id, bed_ids = _home_with_beds(db, 60)
+    answers = []  # (sent, answered, path, status)
+    admitted = []  # (bed id, ID number) answered with success
+    stop = threading.Event()
+
+    def call(path, fn, *args, **kwargs):
+        sent = time.monotonic()
+        try:
+            status = fn(*args, **kwargs).status
+        except OSError:
+            status = 0  # no answer at all: as bad as a 500
+        answers.append((sent, time.monotonic(), path, status))
+        return status
+
+    manager = Browser(served.base)
+    assert manager.login("manager1", factories.PASSWORD).status == 302
+    working = threading.Event()  # an admission went through: cut now
+
+    def manager_admits():
+        vacant, serial = list(bed_ids), 0
+        while not stop.is_set() and vacant:
+            bed_id, serial = vacant.pop(0), serial + 1
+            number = factories.id_number(birth=date(1930 + serial % 30, 1 + serial % 12, 1 + serial % 28))
+            status = call("admit", manager.post_form, f"/facilities/{facility_id}/admit", {
+                "bed_id": bed_id, "name": "测试老人", "id_number": number, "category": "general",
+                "on": date.today().isoformat()})
+            if status == 302:
+                admitted.append((bed_id, number))
+                working.set()
+            else:
+                vacant.append(bed_id)
+            time.sleep(0.05)
+
+    def visitor_reads():
+        browser = Browser(served.base)
+        while not stop.is_set():
+            for path in (*DATABASE_PATHS, "/healthz"):
+                call(path, browser.get, path)
+
+    threads = [threading.Thread(target=manager_admits), threading.Thread(target=visitor_reads)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert working.wait(timeout=60)
+        time.sleep(0.5)
+        cut = time.monotonic()
+        served.proxy.cut("down")
+        time.sleep(3)
+        restored = time.monotonic()
+        served.proxy.restore()
+        recovered = served.recovery(restored, limit=3 * RECOVERY_SECONDS)
+        time.sleep(1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert not [a for a in answers if a[3] == 0 or (a[3] >= 500 and a[3] != 503)], "a 500 or no answer"
+    during = [a for a in answers if cut < a[0] and a[1] < restored]
+    for path in (*DATABASE_PATHS, "admit"):
+        statuses = {a[3] for a in during if a[2] == path}
+        assert statuses == {503}, (path, statuses)
+    assert {a[3] for a in during if a[2] == "/healthz"} == {200}
+    assert recovered.keys() == served.worker_pids(), recovered
+    assert max(recovered.values()) <= RECOVERY_SECONDS, recovered
+    assert [a for a in answers if a[2] == "admit" and a[0] > restored and a[3] == 302]  # admitting again
+    # every admission answered with success is in the database, open
+    db.session.expire_all()
+    stays = set(db.session.execute(select(Stay.bed_id, Elder.id_number).join(Elder, Elder.id == Stay.elder_id)
+                                   .where(Stay.end_on.is_(None))).all())
+    assert admitted and set(admitted) <= stays
+    assert len(stays) == len({bed for bed, _ in stays})  # one open stay a bed
+
+
+@pytest.mark.servers
+def test_a_database_that_does_not_answer_is_503_within_the_connect_timeout(db, behind_proxy):
+    """A server that accepts connections and never answers (hung, or its packets dropped): without
+    libpq's connect_timeout the request would wait for the kernel, minutes, holding a thread."""
+    served = behind_proxy
+    _home_with_beds(db, 1)
+    browser = Browser(served.base, timeout=60)
+    assert browser.get("/open-beds").status == 200
+    served.proxy.cut("stalled")
+    started = time.monotonic()
+    page = browser.get("/open-beds")
+    waited = time.monotonic() - started
+    assert page.status == 503 and page.headers["Retry-After"] == "5"
+    assert waited < 12, waited  # connect_timeout is 5 s; the pool's ping of the closed connection, at once
+    served.proxy.restore()
+    recovered = served.recovery(time.monotonic(), limit=3 * RECOVERY_SECONDS)
+    assert recovered.keys() == served.worker_pids() and max(recovered.values()) <= RECOVERY_SECONDS, recovered
