@@ -6,6 +6,7 @@ by the database (a unique key on its period), so a second scheduler or a retry i
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
@@ -85,4 +86,6 @@ def run_scheduler() -> None:
     for job, trigger in JOBS:
         scheduler.add_job(run_job, trigger, args=(app, job), id=job.__name__, coalesce=True, max_instances=1,
                           misfire_grace_time=3600)
+    # Once at start: last month's reports that a scheduler down or killed on the 1st left unmade.
+    scheduler.add_job(run_job, DateTrigger(), args=(app, monthly_reports), id="monthly_reports_at_start")
     scheduler.start()

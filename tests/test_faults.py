@@ -5,20 +5,29 @@ middle of a monthly report."""
 
 import json
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench import servers
 from bench.client import Browser
 from bench.proxy import Proxy
+from eldercare import jobs
 from eldercare.auth.models import Role
+from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, Stay
+from eldercare.reports import archive, making
+from eldercare.reports.models import JobStatus, Report, ReportJob
 from eldercare.residents.models import Elder
+from eldercare.timekeeping import local_today
 from tests import factories
 
 WORKERS = 2
@@ -189,3 +198,70 @@ def test_a_database_that_does_not_answer_is_503_within_the_connect_timeout(db, b
     served.proxy.restore()
     recovered = served.recovery(time.monotonic(), limit=3 * RECOVERY_SECONDS)
     assert recovered.keys() == served.worker_pids() and max(recovered.values()) <= RECOVERY_SECONDS, recovered
+
+
+# The scheduler's monthly job in a process of its own whose rendering never ends: the test kills
+# it there, as an operator's kill -9 or the OOM killer would.
+SCHEDULER_KILLED_WHILE_RENDERING = """
+import sys, time
+from pathlib import Path
+from eldercare import create_app, jobs
+from eldercare.reports import render
+
+database_url, reports_dir, rendering = sys.argv[1:4]
+app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, REPORTS_DIR=reports_dir)
+
+def to_pdf(*args, **kwargs):
+    Path(rendering).touch()
+    time.sleep(600)
+
+render.to_pdf = to_pdf
+jobs.run_job(app, jobs.monthly_reports)
+"""
+
+
+def test_a_scheduler_killed_while_rendering_leaves_no_half_file_and_the_next_run_completes_it(app, db, tmp_path):
+    town = factories.town()
+    facility = factories.facility(town)
+    bed = factories.bed(facility, care_type=CareType.ordinary)
+    elder = factories.elder()
+    db.session.commit()
+    beds.admit(None, bed, elder, on=local_today() - timedelta(days=70))
+    db.session.commit()
+    reports_dir, rendering = tmp_path / "reports", tmp_path / "rendering"
+    app.config["REPORTS_DIR"] = str(reports_dir)
+    period = making.previous_month(local_today()).label
+
+    scheduler = subprocess.Popen([sys.executable, "-c", SCHEDULER_KILLED_WHILE_RENDERING,
+                                  db.engine.url.render_as_string(hide_password=False), str(reports_dir),
+                                  str(rendering)], cwd=servers.ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not rendering.exists():
+            assert scheduler.poll() is None and time.monotonic() < deadline, "the scheduler never began rendering"
+            time.sleep(0.05)
+        assert making.schedule_monthly(local_today()) == []  # a second scheduler leaves them to the live one
+    finally:
+        scheduler.send_signal(signal.SIGKILL)
+        scheduler.wait()
+
+    def jobs_now():
+        db.session.commit()  # a new transaction: what the database holds now
+        return {job.scope: job.status
+                for job in db.session.scalars(select(ReportJob).where(ReportJob.period == period))}
+
+    assert jobs_now() == {"city": JobStatus.running, f"town-{town.id}": JobStatus.queued}
+    assert not [path for path in reports_dir.rglob("*") if path.is_file()]  # no file at all, whole or half
+    assert db.session.scalars(select(Report)).all() == []
+
+    # the next run (the 1st's, or the scheduler's start) takes both up and makes each once
+    jobs.run_job(app, jobs.monthly_reports)
+    assert jobs_now() == {"city": JobStatus.done, f"town-{town.id}": JobStatus.done}
+    reports = db.session.scalars(select(Report).order_by(Report.scope)).all()
+    assert [(r.scope, r.version, r.period) for r in reports] == [("city", 1, period), (f"town-{town.id}", 1, period)]
+    assert all(archive.status(r) == archive.OK for r in reports)
+    assert sorted(p.name for p in reports_dir.rglob("*") if p.is_file()) == sorted(
+        Path(r.path).name for r in reports)  # no temporary file left beside them
+    # and a run after that makes nothing again
+    assert making.schedule_monthly(local_today()) == []
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 2

@@ -2,14 +2,17 @@
 thread, so any app server can show its progress), from the command line, and by the scheduler
 on the 1st of each month for the month before (once per period, guarded by a unique key)."""
 
+import fcntl
 import logging
 import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from eldercare.errors import DomainError
 from eldercare.extensions import db
@@ -122,9 +125,53 @@ def claim_monthly(today: date) -> list[int]:
     return claimed
 
 
+# The key of the PostgreSQL advisory lock held by the process making the scheduled reports.
+SCHEDULED_REPORTS_LOCK = 0x5245504F
+
+
+@contextmanager
+def _making_scheduled_reports():
+    """True when this process now holds the lock of the scheduled reports, until the block ends: no
+    other scheduler is making them. A process that dies gives the lock back with it (PostgreSQL ends
+    the session of a closed connection; the kernel drops an flock), so whatever it left half made
+    is free for the next run."""
+    database = db.engine.url.database
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            held = conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEDULED_REPORTS_LOCK})
+            try:
+                yield held
+            finally:
+                if held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULED_REPORTS_LOCK})
+    elif database and database != ":memory:":  # SQLite: a lock file beside the database, on its one machine
+        with open(Path(database).with_name(f".{Path(database).name}.scheduled-reports.lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+            else:
+                yield True
+    else:  # a database in this process's memory: no other process sees it
+        yield True
+
+
 def schedule_monthly(today: date) -> list[int]:
-    """The scheduler's monthly job: claim last month's reports and make them."""
-    claimed = claim_monthly(today)
-    for job_id in claimed:
-        run_job(job_id)
-    return claimed
+    """The scheduler's monthly job (also run when the scheduler starts): claim last month's reports,
+    then, unless another scheduler is at it, make every scheduled report of that month not made yet:
+    those just claimed and any that a scheduler killed halfway left queued or running. Returns the
+    ids of the jobs this call made."""
+    claim_monthly(today)
+    made = []
+    with _making_scheduled_reports() as mine:
+        while mine:
+            db.session.commit()  # a new transaction: the jobs as they are now
+            unfinished = db.session.scalars(select(ReportJob.id).where(
+                ReportJob.scheduled, ReportJob.period == previous_month(today).label,
+                ReportJob.status.in_([JobStatus.queued, JobStatus.running])).order_by(ReportJob.id)).all()
+            if not unfinished:
+                break
+            for job_id in unfinished:  # each ends done or failed
+                run_job(job_id)
+                made.append(job_id)
+    return made
