@@ -173,16 +173,18 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from eldercare import labels
+    from eldercare import catalogs, labels
     from eldercare.auth import policy
     from eldercare.identity import mask_id_number
+    from eldercare.routing import link_pattern
 
     app.jinja_env.globals.update(
         labels=labels, policy=policy, languages=app.config["LANGUAGES"], get_locale=get_locale,
-        format_date=format_date, format_datetime=format_datetime,
+        format_date=format_date, format_datetime=format_datetime, link_pattern=link_pattern,
     )
 
     app.jinja_env.filters["masked"] = mask_id_number
+    app.context_processor(catalogs.template_gettext)
 
 
 def register_commands(app: Flask) -> None:

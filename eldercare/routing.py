@@ -5,6 +5,7 @@
 instead of answering 404 like any other id that does not exist.
 """
 
+from flask import url_for
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1
@@ -18,3 +19,10 @@ class IdConverter(IntegerConverter):
 def register_converters(app) -> None:
     """Call before any blueprint is registered: rules are compiled with the converters of the time."""
     app.url_map.converters["int"] = IdConverter
+
+
+def link_pattern(endpoint: str, id_field: str, **values) -> str:
+    """`url_for(endpoint, **{id_field: ...}, **values)` once, as a pattern with `{}` where the id
+    goes (`pattern.format(bed_id)`), for a page linking hundreds of rows to one endpoint: url_for
+    costs about 10 µs a link. The id is a path segment, so the first MAX_ID is the one replaced."""
+    return url_for(endpoint, **{id_field: MAX_ID}, **values).replace(str(MAX_ID), "{}", 1)

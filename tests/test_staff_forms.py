@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from eldercare.dashboard import targets
 from eldercare.dashboard.models import CareTarget
+from eldercare.facilities.models import Bed
 from tests import factories
 from tests.conftest import login, post
 from tests.test_dashboard import YEAR, city  # noqa: F401  (the fixture of four towns with known shortfalls)
@@ -106,3 +107,69 @@ def test_the_town_page_shows_each_facilitys_shortfall_once(client, city, bureau_
     page = client.get(f"/dashboard/towns/{city['short'].id}?year={YEAR}").get_data(as_text=True)
     home = _text(_row(page, f'data-facility="{city["a"].id}"'))  # 2 nursing-type of 10: 6 beds short
     assert _mentions(home, 6) == 1 and "6 张" in home
+
+
+# --- rooms and beds ------------------------------------------------------------------------------
+
+def test_bulk_add_names_the_beds_it_added(db, client, manager, facility):
+    room = factories.room(facility, "A101")
+    factories.bed(facility, code="A101-01", room=room)
+    db.session.commit()
+    login(client, manager)
+    response = post(client, f"/facilities/{facility.id}/rooms",
+                    {"which": "beds", "beds-room_id": room.id, "beds-count": "12", "beds-care_type": "nursing",
+                     "beds-kind": "institution"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "已添加 12 张床位：A101-02 … A101-13" in page  # short: the first, the last and the count
+    added = re.search(r'data-testid="added-beds".*?</section>', page, re.S).group(0)
+    beds = db.session.scalars(select(Bed).where(Bed.code != "A101-01").order_by(Bed.code)).all()
+    assert [b.code for b in beds] == [f"A101-{n:02d}" for n in range(2, 14)]
+    assert re.findall(r'<a href="/beds/(\d+)">([^<]+)</a>', added) == [(str(b.id), b.code) for b in beds]
+    # The list is shown once, after the addition, not on every later visit.
+    assert 'data-testid="added-beds"' not in client.get(f"/facilities/{facility.id}/rooms").get_data(as_text=True)
+
+
+def test_bulk_add_of_one_bed_names_it(db, client, manager, facility):
+    room = factories.room(facility, "7")
+    db.session.commit()
+    login(client, manager)
+    response = post(client, f"/facilities/{facility.id}/rooms",
+                    {"which": "beds", "beds-room_id": room.id, "beds-count": "1", "beds-care_type": "ordinary",
+                     "beds-kind": "institution"}, follow_redirects=True)
+    assert "已添加 1 张床位：7-01" in response.get_data(as_text=True)
+
+
+def test_a_refused_bulk_add_lists_no_beds(db, client, manager, facility):
+    room = factories.room(facility, "8")
+    db.session.commit()
+    login(client, manager)
+    for count in ("0", "201", "x"):
+        response = post(client, f"/facilities/{facility.id}/rooms",
+                        {"which": "beds", "beds-room_id": room.id, "beds-count": count, "beds-care_type": "nursing",
+                         "beds-kind": "institution"}, follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert 'data-testid="added-beds"' not in page and "已添加" not in page
+    assert _count(db, Bed) == 0
+
+
+def test_the_rooms_page_puts_its_forms_above_the_table_and_rooms_link_to_their_beds(db, client, manager, facility):
+    room = factories.room(facility, "101")
+    factories.bed(facility, code="101-01", room=room)
+    factories.room(facility, "102")  # no beds yet: nothing to link to
+    db.session.commit()
+    login(client, manager)
+    page = client.get(f"/facilities/{facility.id}/rooms").get_data(as_text=True)
+    assert page.index('name="which" value="room"') < page.index("<table")
+    assert page.index('name="which" value="beds"') < page.index("<table")
+    assert f'<a href="/facilities/{facility.id}/board#room-101">101</a>' in page
+    assert f'href="/facilities/{facility.id}/board#room-102"' not in page
+    board = client.get(f"/facilities/{facility.id}/board").get_data(as_text=True)
+    assert 'id="room-101"' in board
+
+
+def test_staff_who_do_not_manage_the_home_see_the_table_first_and_no_forms(db, client, bureau_staff, facility):
+    factories.room(facility, "101")
+    db.session.commit()
+    login(client, bureau_staff)
+    page = client.get(f"/facilities/{facility.id}/rooms").get_data(as_text=True)
+    assert "<table" in page and 'name="which"' not in page

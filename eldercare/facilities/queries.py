@@ -379,6 +379,13 @@ def beds_per_room(facility_id: int) -> dict[int, int]:
     return {room_id: n for room_id, n in rows}
 
 
+def beds_named(facility_id: int, bed_ids) -> list[dict]:
+    """The beds of `bed_ids` that belong to the facility, in the order they were added."""
+    rows = db.session.execute(select(Bed.id, Bed.code).where(Bed.facility_id == facility_id, Bed.id.in_(bed_ids))
+                              .order_by(Bed.id))
+    return [{"id": bed_id, "code": code} for bed_id, code in rows]
+
+
 def meal_log(facility_id: int, limit: int = 60) -> list[dict]:
     rows = db.session.scalars(
         select(MealLog).where(MealLog.facility_id == facility_id).order_by(MealLog.day.desc()).limit(limit)

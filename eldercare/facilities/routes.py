@@ -1,8 +1,9 @@
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -326,6 +327,21 @@ def release_hold(bed_id):
                   _bed_page(bed))
 
 
+# The beds a bulk addition made, listed in full on the rooms page it goes back to (once).
+ADDED_BEDS = "added_beds"
+
+
+def beds_added(beds) -> str:
+    """Short whatever the batch: the count with the first and last codes ("3-01 … 3-12")."""
+    codes = beds[0].code if len(beds) == 1 else f"{beds[0].code} … {beds[-1].code}"
+    return lazy_ngettext("Added %(num)s bed: %(codes)s", "Added %(num)s beds: %(codes)s", len(beds), codes=codes)
+
+
+def _show_added(beds, back: str) -> str:
+    session[ADDED_BEDS] = [bed.id for bed in beds]
+    return back
+
+
 @bp.route("/facilities/<int:facility_id>/rooms", methods=["GET", "POST"])
 @policy.roles_required(*STAFF)
 def rooms(facility_id):
@@ -348,17 +364,19 @@ def rooms(facility_id):
             return form_actions.run(beds_form, lambda: services.bulk_create_beds(
                 current_user, facility, room=_room_of(facility, beds_form.room_id.data), count=beds_form.count.data,
                 care_type=CareType(beds_form.care_type.data), kind=BedKind(beds_form.kind.data)),
-                _l("Beds added."), back)
+                beds_added, back, then=lambda beds: _show_added(beds, back))
         if which == "bed":
             return form_actions.run(bed_form, lambda: services.create_bed(
                 current_user, facility, code=bed_form.code.data, care_type=CareType(bed_form.care_type.data),
                 kind=BedKind(bed_form.kind.data),
                 room=_room_of(facility, bed_form.room_id.data) if bed_form.room_id.data else None),
-                _l("Bed added."), back)
+                lambda bed: beds_added([bed]), back)
         abort(400)
     counts = queries.beds_per_room(facility.id)
+    added = session.pop(ADDED_BEDS, None)
     return render_template("facilities/rooms.html", facility=facility, can_manage=can_manage, counts=counts,
-                           room_form=room_form, beds_form=beds_form, bed_form=bed_form)
+                           room_form=room_form, beds_form=beds_form, bed_form=bed_form,
+                           added=queries.beds_named(facility.id, added) if added else [])
 
 
 def _room_of(facility, room_id) -> Room:

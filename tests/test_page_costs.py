@@ -1,0 +1,56 @@
+"""What pages do to stay cheap under load (issue 15 point 6) gives the same pages: templates
+translate through a catalog bound once per render, and a board links its tiles through one
+url pattern instead of a url_for per bed."""
+
+import re
+
+import pytest
+from flask import render_template_string, url_for
+from flask_babel import force_locale
+
+from eldercare.routing import MAX_ID, link_pattern
+from tests import factories
+from tests.conftest import login
+
+PAGE = ("{{ _('Room %(code)s', code='<b>') }}|{{ ngettext('%(num)s bed short', '%(num)s beds short', 3) }}"
+        "|{{ _('The target for %(year)s is now %(percent)s%%.', year=2026, percent=74) }}|{{ _('Log out') }}")
+
+
+def test_templates_translate_escape_and_format_as_jinja_newstyle_gettext(app):
+    with app.test_request_context("/"), force_locale("en"):
+        assert render_template_string(PAGE).split("|") == [
+            "Room &lt;b&gt;", "3 beds short", "The target for 2026 is now 74%.", "Log out"]
+    with app.test_request_context("/"), force_locale("zh"):
+        room, short, target, log_out = render_template_string(PAGE).split("|")
+    assert room == "房间 &lt;b&gt;" and short.startswith("缺 3 ")
+    assert target.startswith("2026 年") and "74%" in target and "%%" not in target
+    assert log_out != "Log out"
+
+
+def test_a_render_inside_force_locale_uses_that_language_not_the_requests(app):
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Log out') }}") != "Log out"  # the default, Chinese
+        with force_locale("en"):
+            assert render_template_string("{{ _('Log out') }}") == "Log out"
+        assert render_template_string("{{ _('Log out') }}") != "Log out"
+
+
+@pytest.mark.parametrize("values", [
+    {}, {"state": "vacant"}, {"state": "vacant", "q": f"{MAX_ID} {{x}} & 王"}, {"care_type": "nursing", "open": "1"},
+])
+def test_a_link_pattern_gives_what_url_for_gives(app, values):
+    with app.test_request_context("/"):
+        pattern = link_pattern("facilities.bed", "bed_id", **values)
+        for bed_id in (1, 42, MAX_ID):
+            assert pattern.format(bed_id) == url_for("facilities.bed", bed_id=bed_id, **values)
+
+
+def test_every_tile_on_the_board_links_to_its_own_bed_with_the_filters(client, db, facility, manager):
+    room = factories.room(facility, "3")
+    beds = [factories.bed(facility, code=f"3-0{n}", room=room) for n in range(1, 4)]
+    db.session.commit()
+    login(client, manager)
+    page = client.get(f"/facilities/{facility.id}/board?state=vacant&q=3-").get_data(as_text=True)
+    links = {code: (int(bed_id), query)
+             for bed_id, query, code in re.findall(r'href="/beds/(\d+)([^"]*)" data-testid="bed-([^"]+)"', page)}
+    assert links == {bed.code: (bed.id, "?state=vacant&amp;q=3-") for bed in beds}
