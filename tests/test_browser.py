@@ -15,15 +15,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask_babel import force_locale
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from eldercare import labels
+from eldercare.auth.models import User
 from eldercare.dashboard import services
 from eldercare.facilities import queries
 from eldercare.facilities.models import BedKind, BedState, CareType, EndReason, FacilityType, Stay
 from eldercare.identity import check_character
+from eldercare.notifications import Notification
 from eldercare.placements.models import Action, Application, Status
 from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
@@ -130,10 +133,26 @@ def _state_label(app, state: BedState) -> str:
         return str(labels.BED_STATE[state])
 
 
-def _status_label(app, status: Status) -> str:
-    """The words the pages use for an application's status, in the app's default language."""
-    with app.test_request_context():
+def _status_label(app, status: Status, language: str = "zh") -> str:
+    """The words the pages use for an application's status, in `language` (the default's first)."""
+    with app.test_request_context(), force_locale(language):
         return str(labels.APPLICATION_STATUS[status])
+
+
+def _choose_language(page, code):
+    """Click the header's switch to `code` (in the menu, opened first where it is folded)."""
+    menu = page.get_by_test_id("menu")
+    if not menu.evaluate("m => m.open") and page.locator(f"header button[lang={code}]").is_hidden():
+        menu.locator("summary").click()
+    page.locator(f"header button[lang={code}]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en" if code == "en" else "zh-CN")
+
+
+def _log_out(page):
+    menu = page.get_by_test_id("menu")
+    if page.locator("header form[action$='/logout'] button").is_hidden():
+        menu.locator("summary").click()
+    page.locator("header form[action$='/logout'] button").click()
 
 
 def _log_in(page, username):
@@ -324,18 +343,37 @@ def open_home(db, facility, manager):
     return ids
 
 
+# The placement journey twice: each time the family and the staff read different languages on
+# different screens, so every message is seen rendered in its reader's language.
+JOURNEYS = {"family-zh-phone/staff-en-desktop": ("zh", "en", False),
+            "family-en-desktop/staff-zh-phone": ("en", "zh", True)}
+
+
 @pytest.mark.browser
+@pytest.mark.parametrize("family_language,staff_language,staff_on_phone", JOURNEYS.values(), ids=JOURNEYS)
 def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, open_page, manager, bureau_staff,
-                                                                      open_home):
+                                                                      open_home, family_language, staff_language,
+                                                                      staff_on_phone):
     facility_id, bed_id, code = open_home["facility_id"], open_home["bed_id"], open_home["bed_code"]
     manager_name, staff_name = manager.username, bureau_staff.username
     application_url = re.compile(r"/applications/(\d+)$")
     unread = re.compile(r"^[1-9]\d*$")
+    phone, desktop = {"viewport": PHONE, "is_mobile": True, "has_touch": True}, {"viewport": DESKTOP}
+    staff_screen = phone if staff_on_phone else desktop
 
-    # A daughter opens an account on her phone, is told to log in (the same answer whether or not
-    # the number had an account), logs in and lands on her (empty) list of applications.
-    family = open_page(PHONE, is_mobile=True, has_touch=True)
+    def family_status(status):
+        return _status_label(app, status, family_language)
+
+    def staff_status(status):
+        return _status_label(app, status, staff_language)
+
+    # A daughter opens an account (on her phone, or at her desk), having picked her language first;
+    # she is told to log in (the same answer whether or not the number had an account), logs in
+    # and lands on her (empty) list of applications, still in her language.
+    family = open_page(**(desktop if staff_on_phone else phone))
     family.goto("/register")
+    if family_language != "zh":
+        _choose_language(family, family_language)
     family.locator("input[name=full_name]").fill(FAMILY_NAME)
     family.locator("input[name=phone]").fill(FAMILY_PHONE)
     family.locator("input[name=password]").fill(factories.PASSWORD)
@@ -360,13 +398,13 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     homes = family.locator("#preferred_facility_ids li")
     family.get_by_test_id("home-filter").fill(open_home["name"][-3:])
     expect(homes.locator("visible=true")).to_have_count(1)
-    _screenshot(family, "family-form-homes-phone.png")
+    _screenshot(family, f"family-form-homes-{family_language}.png")
     homes.locator("visible=true").locator("input").check()
     family.locator("form:has(input[name=id_number]) button").click()
     expect(family).to_have_url(application_url)
     application_id = int(application_url.search(family.url).group(1))
     status = family.get_by_test_id("status")
-    expect(status).to_have_text(_status_label(app, Status.draft))
+    expect(status).to_have_text(family_status(Status.draft))
 
     # She sees the typo in the name and corrects it; the ID number stays as given (never shown in full).
     family.locator(f"a[href$='/applications/{application_id}/edit']").click()
@@ -381,18 +419,22 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     family.locator("input[name=consent]").check()
     family.get_by_test_id("submit").click()
     expect(family).to_have_url(re.compile(rf"/applications/{application_id}$"))
-    expect(status).to_have_text(_status_label(app, Status.submitted))
+    expect(status).to_have_text(family_status(Status.submitted))
     assert db.session.scalar(select(Application.status).where(Application.id == application_id)) == Status.submitted
 
     # Bureau staff take it up for review and approve it: it is on the waitlist.
-    bureau = open_page()
+    bureau = open_page(**staff_screen)
+    bureau.goto("/login")
+    if staff_language != "zh":
+        _choose_language(bureau, staff_language)  # picked before logging in: kept on the account
     _log_in(bureau, staff_name)
+    expect(bureau.locator("html")).to_have_attribute("lang", "en" if staff_language == "en" else "zh-CN")
     expect(bureau).to_have_url(re.compile(r"/dashboard$"))
     bureau.goto("/review")
     bureau.locator(f"main a[href$='/applications/{application_id}']").click()
     expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
     bureau.locator("form[action$='/review'] button").click()
-    expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.under_review))
+    expect(bureau.get_by_test_id("status")).to_have_text(staff_status(Status.under_review))
     # They assess her abilities (a nursing-type bed is offered only to an assessed applicant).
     bureau.locator(f"main a[href$='/applications/{application_id}/assess']").click()
     for name, score in (("self_care", "20"), ("mobility", "8"), ("mental", "15"), ("perception", "7")):
@@ -400,7 +442,7 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     bureau.locator("form:has(input[name=self_care]) button").click()
     expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
     bureau.locator("form[action$='/approve'] button").click()
-    expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.approved))
+    expect(bureau.get_by_test_id("status")).to_have_text(staff_status(Status.approved))
 
     # From a vacant open bed of the home, they find the applicants and offer her the bed.
     bureau.goto(f"/beds/{bed_id}")
@@ -409,41 +451,59 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     expect(bureau).to_have_url(re.compile(rf"/beds/{bed_id}/match$"))
     offer = bureau.get_by_test_id(f"offer-{application_id}")
     expect(offer).to_be_visible()
-    _screenshot(bureau, "bureau-match.png")
+    _screenshot(bureau, f"bureau-match-{staff_language}.png")
     # The other way round: from the application, the beds that fit it (the two alike beds make one
     # line); the offer asks for confirmation first.
     bureau.goto(f"/applications/{application_id}")
     bureau.get_by_test_id("find-beds").click()
     expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}/beds$"))
     expect(bureau.get_by_test_id("beds-for").locator("li")).to_have_count(1)
-    _screenshot(bureau, "bureau-beds-for.png")
+    _screenshot(bureau, f"bureau-beds-for-{staff_language}.png")
     bureau.once("dialog", lambda dialog: dialog.accept())
     bureau.get_by_test_id(f"offer-bed-{bed_id}").click()
     expect(bureau).to_have_url(re.compile(rf"/applications/{application_id}$"))
-    expect(bureau.get_by_test_id("status")).to_have_text(_status_label(app, Status.offered))
+    expect(bureau.get_by_test_id("status")).to_have_text(staff_status(Status.offered))
 
     # The family sees the bell and the offer when she comes back to the page, and accepts.
     family.reload()
     expect(family.get_by_test_id("unread")).to_have_text(unread)
-    expect(status).to_have_text(_status_label(app, Status.offered))
+    expect(status).to_have_text(family_status(Status.offered))
     expect(family.get_by_test_id("offer")).to_be_visible()
     expect(family.get_by_test_id("offer")).to_contain_text(code)
-    _screenshot(family, "family-application.png")
+    _screenshot(family, f"family-application-{family_language}.png")
+    # The offer was sent from a page in the staff's language; her messages show it in hers.
+    family.get_by_test_id("bell").click()
+    expect(family).to_have_url(re.compile(r"/notifications$"))
+    db.session.expire_all()
+    note = db.session.scalars(select(Notification).join(User, User.id == Notification.user_id)
+                              .where(User.username == FAMILY_PHONE).order_by(Notification.id.desc())).first()
+    with app.test_request_context(), force_locale(family_language):
+        in_hers = note.text
+    with app.test_request_context(), force_locale(staff_language):
+        in_theirs = note.text
+    assert in_hers != in_theirs and code in in_hers
+    expect(family.locator("main")).to_contain_text(in_hers)
+    expect(family.locator("main")).not_to_contain_text(in_theirs)
+    _screenshot(family, f"family-messages-{family_language}.png")
+    family.goto(f"/applications/{application_id}")
     family.locator("form[action$='/accept'] button").click()
-    expect(status).to_have_text(_status_label(app, Status.accepted))
+    expect(status).to_have_text(family_status(Status.accepted))
     # The accepted bed stays on her page: the home, the bed, the address and what happens by when.
     accepted = family.get_by_test_id("accepted")
     for text in (open_home["name"], code, "海阳路8号"):
         expect(accepted).to_contain_text(text)
     expect(accepted.get_by_test_id("next-step")).to_be_visible()
-    _screenshot(family, "family-accepted-phone.png")
+    _screenshot(family, f"family-accepted-{family_language}.png")
     family.goto("/applications")
     expect(family.get_by_test_id("dates")).to_contain_text(str(local_today().year))
     expect(family.get_by_test_id("next-step")).to_be_visible()
-    _screenshot(family, "family-list-phone.png")
+    _screenshot(family, f"family-list-{family_language}.png")
 
     # The manager is told by the bell; from the message to the application, admitted today.
-    home = open_page()
+    home = open_page(**staff_screen)
+    home.goto("/login")
+    if staff_language != "zh":
+        _choose_language(home, staff_language)
     _log_in(home, manager_name)
     board_url = re.compile(rf"/facilities/{facility_id}/board$")
     expect(home).to_have_url(board_url)
@@ -461,18 +521,18 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     expect(waiting).to_contain_text(MOTHER_NAME)
     waiting.locator(f"a[href$='/beds/{bed_id}']").click()
     expect(home).to_have_url(re.compile(rf"/beds/{bed_id}$"))
-    _screenshot(home, "manager-held-bed.png")
+    _screenshot(home, f"manager-held-bed-{staff_language}.png")
     expect(home.get_by_test_id("hold").locator("input[name=on]")).to_have_value(local_today().isoformat())
     home.get_by_test_id("admit-offer").click()
     expect(home).to_have_url(re.compile(rf"/applications/{application_id}$"))
-    expect(home.get_by_test_id("status")).to_have_text(_status_label(app, Status.admitted))
+    expect(home.get_by_test_id("status")).to_have_text(staff_status(Status.admitted))
 
     # Her daughter's page now says where she lives, and no longer that someone will call.
     family.goto(f"/applications/{application_id}")
     expect(family.get_by_test_id("admitted")).to_contain_text(open_home["name"])
     expect(family.get_by_test_id("admitted")).to_contain_text(code)
     expect(family.get_by_test_id("accepted")).to_have_count(0)
-    _screenshot(family, "family-admitted-phone.png")
+    _screenshot(family, f"family-admitted-{family_language}.png")
 
     # On the board the offered bed is occupied by her; the other open bed is still vacant.
     home.locator("header a.brand").click()
@@ -481,6 +541,15 @@ def test_a_family_applies_and_the_elder_is_admitted_to_an_offered_bed(app, db, o
     expect(tile).to_have_attribute("data-state", "occupied")
     expect(tile).to_contain_text(MOTHER_NAME)
     expect(home.get_by_test_id(f"bed-{open_home['other_code']}")).to_have_attribute("data-state", "vacant")
+
+    # Her language is hers, not the browser's: kept when she logs out, and after she logs in again.
+    page_language = "en" if family_language == "en" else "zh-CN"
+    _log_out(family)
+    expect(family).to_have_url(re.compile(r"/login$"))
+    expect(family.locator("html")).to_have_attribute("lang", page_language)
+    _log_in(family, FAMILY_PHONE)
+    expect(family).to_have_url(re.compile(r"/applications$"))
+    expect(family.locator("html")).to_have_attribute("lang", page_language)
 
     # The database agrees: admitted into one open stay in that bed, through every step in order.
     db.session.expire_all()
