@@ -4,8 +4,14 @@ No JavaScript (pygal's tooltips script would come from a CDN); labels and values
 printed on the chart instead, which also reads better for people who do not hover.
 """
 
+import re
+import unicodedata
+
 import pygal
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from pygal.style import Style
 
 from eldercare import labels
@@ -44,43 +50,109 @@ STATES = Style(**{**PLAIN.to_dict(), "colors": tuple(
 
 
 
+# Each chart is drawn twice: wide (900 px, also the PDF reports') and narrow for a phone (360 px,
+# about its real size in a phone's card, so its text is read at the size it is written). The page
+# shows the one that fits (app.css: .chart-wide / .chart-narrow).
+WIDE, NARROW = 900, 360
+# Tick labels closer than this (in share of the axis) to the target's own label would touch it.
+TICK_GAP = {WIDE: 0.1, NARROW: 0.16}
+
+
+def text_width(text: str, font_size: float) -> float:
+    """Width of a line of text: a CJK character is a full em wide, others about 0.6 em (pygal counts
+    every character as 0.6 em, so it leaves Chinese titles and labels too little room)."""
+    return sum(font_size if unicodedata.east_asian_width(c) in "WF" else 0.6 * font_size for c in text)
+
+
+def _wrapped(title: str, width: float, font_size: float) -> str:
+    """The title in lines that fit the chart's width (pygal wraps by its own narrower count)."""
+    lines, line = [], ""
+    for word in re.findall(r"[\u2e80-\u9fff\uff00-\uffef]|[^\s\u2e80-\u9fff\uff00-\uffef]+\s*", title):
+        if line and text_width((line + word).rstrip(), font_size * 1.1) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += word
+    return "\n".join(lines + [line.rstrip()])
+
+
+def _cjk_room(texts, font_size: float) -> int:
+    """What pygal's margin for these labels lacks when they are Chinese."""
+    texts = [str(t) for t in texts] or [""]
+    return round(max(text_width(t, font_size) - 0.6 * font_size * len(t) for t in texts))
+
+
+def percent_ticks(target: float | None = None, gap: float = TICK_GAP[WIDE]) -> list[dict]:
+    """Axis labels of a share, 0% to 100% by 20, in whole percents ("20%", never "20.0%"), with the
+    target among them; a tick that would touch the target's label gives way to it."""
+    ticks = [t / 10 for t in range(0, 11, 2) if target is None or t / 10 in (0, 1) or abs(t / 10 - target) >= gap]
+    values = sorted(set(ticks) | ({target} if target is not None else set()))
+    return [{"value": v, "label": format_decimal(round(v * 100, 1), format="0.#") + "%"} for v in values]
+
+
+def _options(narrow: bool, title: str, labels=()) -> dict:
+    """Size, title and margins for one of the two drawings."""
+    width = NARROW if narrow else WIDE
+    return {"width": width, "title": _wrapped(title, width - 2 * 20, STYLE.title_font_size),
+            "margin_left": 20 + (_cjk_room(labels, STYLE.label_font_size) if narrow else 0),
+            "js": [], "truncate_label": -1, "truncate_legend": -1}
+
+
 def _render(chart, empty=None) -> str:
     """The chart as inline SVG; an empty one says why in the page's language (not pygal's "No data")."""
     chart.no_data_text = str(empty or _("Nothing to draw yet: no beds are recorded for this."))
     return chart.render(is_unicode=True, disable_xml_declaration=True)
 
 
-def town_ratios(ratio: dict) -> str:
-    """Each town's nursing-type share, with the target drawn as the one red guide line."""
-    towns = ratio["towns"]  # the table's order: most beds short first
-    target = ratio["target"]
-    ticks = sorted({0.0, 0.2, 0.4, 0.6, 1.0, target} | ({0.8} if abs(target - 0.8) > 0.04 else set()))
-    chart = pygal.Bar(
-        js=[], style=STYLE, width=900, height=420, show_legend=False, print_values=True,
-        value_formatter=labels.percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1), y_labels=ticks,
-        y_labels_major=[target], print_values_position="top",
-        show_minor_y_labels=True,
-        title=_("Nursing-type share by town; red line: target %(t)s", t=labels.percent(target)),
-        truncate_label=-1,
-    )
-    chart.x_labels = [t["name"] for t in towns]
-    chart.add(_("nursing-type share"), [
-        {"value": t["ratio"], "color": "#2b7d3a" if t["meets"] else "#c2255c"} if t["ratio"] is not None else None
-        for t in towns
-    ])
+def for_screen(draw, *args) -> Markup:
+    """Both drawings of a chart for a page; CSS shows the wide one on a wide screen, the other on a phone."""
+    return Markup('<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>').format(
+        Markup(draw(*args)), Markup(draw(*args, narrow=True)))
+
+
+def _share_bars(narrow: bool, rows: list[tuple], target: float, title: str, legend: str) -> str:
+    """Shares (rows of name, share, whether it meets the target) as bars against the target drawn as
+    the red guide line: upright with the share on top when wide; when narrow, lying down one a line
+    from the top, the share written after the name (names read across, and no figure sits on a bar's
+    end where the target line runs)."""
+    def bar(share, meets):
+        return {"value": share, "color": "#2b7d3a" if meets else "#c2255c"} if share is not None else None
+
+    if narrow:
+        rows = rows[::-1]  # pygal draws the first row at the bottom
+        names = [f"{name} {labels.percent(share)}" for name, share, _meets in rows]
+        chart = pygal.HorizontalBar(height=110 + 30 * len(rows), print_values=False, **_options(narrow, title, names))
+    else:
+        names = [name for name, _share, _meets in rows]
+        chart = pygal.Bar(height=420, x_label_rotation=35 if len(rows) > 6 else 0, print_values=True,
+                          print_values_position="top", **_options(narrow, title))
+    chart.config(style=STYLE, show_legend=False, value_formatter=labels.percent, range=(0, 1),
+                 y_labels=percent_ticks(target, TICK_GAP[NARROW if narrow else WIDE]), y_labels_major=[target],
+                 show_minor_y_labels=True)
+    chart.x_labels = names
+    chart.add(legend, [bar(share, meets) for _name, share, meets in rows])
     return _render(chart)
 
 
-def monthly_trend(trend: list[dict]) -> str:
+def town_ratios(ratio: dict, narrow: bool = False) -> str:
+    """Each town's nursing-type share, with the target drawn as the one red guide line."""
+    target = ratio["target"]
+    return _share_bars(narrow, [(t["name"], t["ratio"], t["meets"]) for t in ratio["towns"]],  # most beds short first
+                       target, _("Nursing-type share by town; red line: target %(t)s", t=labels.percent(target)),
+                       _("nursing-type share"))
+
+
+def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
     """Occupancy and the nursing-type share by month, with each year's own target as a dashed line."""
     chart = pygal.Line(
-        js=[], style=PLAIN, width=900, height=380, range=(0, 1), value_formatter=labels.percent,
-        x_label_rotation=35, legend_at_bottom=True,
-        allow_interruptions=True, title=_("City occupancy and nursing-type share by month"),
+        style=PLAIN, height=380, range=(0, 1), value_formatter=labels.percent,
+        legend_at_bottom=True, legend_at_bottom_columns=1 if narrow else 3, allow_interruptions=True,
+        x_label_rotation=0 if narrow else 35, x_labels_major_every=6 if narrow else None,
+        show_minor_x_labels=not narrow,
+        **_options(narrow, _("City occupancy and nursing-type share by month")),
     )
     if any(m["occupancy"] is not None for m in trend):  # the targets alone are no trend: say why it is empty
         chart.x_labels = [m["month"] for m in trend]
-        chart.y_labels = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # pygal fails on y labels without data
+        chart.y_labels = percent_ticks()  # pygal fails on y labels without data
         chart.add(_("occupancy"), [m["occupancy"] for m in trend])
         chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
         chart.add(_("target of the year"), [m["target"] for m in trend], show_dots=False,
@@ -88,14 +160,26 @@ def monthly_trend(trend: list[dict]) -> str:
     return _render(chart, _("No daily figures yet."))  # the page says why and what fills it
 
 
-def occupancy_by_type(occupancy: dict, labels: dict) -> str:
+# Short names of the institution types for a phone's chart, where the full names ("street
+# comprehensive care centre") would leave the bars no room; the table under the chart has them in full.
+SHORT_TYPE = {"public_home": _l("public home"), "private_home": _l("private home"),
+              "regional_center": _l("regional centre"), "street_center": _l("street centre"),
+              "embedded_home": _l("embedded home")}
+
+
+def occupancy_by_type(occupancy: dict, labels: dict, narrow: bool = False) -> str:
     """Stacked bars: occupied, vacant and other beds for each kind of institution."""
-    chart = pygal.StackedBar(
-        js=[], style=STATES, width=900, height=380, print_values=False, legend_at_bottom=True,
-        x_label_rotation=20, title=_("Institution beds by state and type of facility"), truncate_label=-1,
-    )
     types = [t for t, row in occupancy["by_type"].items() if row["total"]]
-    chart.x_labels = [str(labels[t]) for t in types]
+    names = [str((SHORT_TYPE if narrow else labels)[t]) for t in types]
+    options = _options(narrow, _("Institution beds by state and type of facility"), names)
+    if narrow:  # rows from the top in the table's order; three ticks, so that "4000" and "2000" keep apart
+        types, names = types[::-1], names[::-1]
+        chart = pygal.HorizontalStackedBar(height=170 + 40 * len(types), legend_at_bottom_columns=1, max_scale=3,
+                                           **options)
+    else:
+        chart = pygal.StackedBar(height=380, x_label_rotation=20, legend_at_bottom_columns=4, **options)
+    chart.config(style=STATES, print_values=False, legend_at_bottom=True)
+    chart.x_labels = names
     rows = occupancy["by_type"]
     chart.add(_("occupied"), [rows[t]["occupied_all"] for t in types])
     chart.add(_("vacant"), [rows[t]["vacant"] for t in types])
@@ -110,31 +194,22 @@ def occupancy_by_type(occupancy: dict, labels: dict) -> str:
 
 @cached
 def town_ratio_chart(year: int, locale: str, as_of=None) -> str:
-    return town_ratios(services.care_ratio(year, as_of))
+    return for_screen(town_ratios, services.care_ratio(year, as_of))
 
 
 @cached
 def occupancy_chart(locale: str) -> str:
-    return occupancy_by_type(services.occupancy(), labels.FACILITY_TYPE)
+    return for_screen(occupancy_by_type, services.occupancy(), labels.FACILITY_TYPE)
 
 
-def caregiver_coverage(figures: dict) -> str:
+def caregiver_coverage(figures: dict, narrow: bool = False) -> str:
     """Each town's pre-job training coverage of caregivers, with the 100% target as the red line."""
     towns = [t for t in figures["towns"] if t["caregivers"]]
-    chart = pygal.Bar(
-        js=[], style=STYLE, width=900, height=380, show_legend=False, print_values=True,
-        value_formatter=labels.percent, x_label_rotation=35 if len(towns) > 6 else 0, range=(0, 1),
-        y_labels=[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], y_labels_major=[1.0], show_minor_y_labels=True,
-        print_values_position="top", truncate_label=-1,
-        title=_("Caregivers' pre-job training coverage by town; red line: target 100%"),
-    )
-    chart.x_labels = [t["name"] for t in towns]
-    chart.add(_("pre-job training coverage"), [
-        {"value": t["coverage"], "color": "#2b7d3a" if t["uncovered"] == 0 else "#c2255c"} for t in towns
-    ])
-    return _render(chart)
+    return _share_bars(narrow, [(t["name"], t["coverage"], t["uncovered"] == 0) for t in towns], 1.0,
+                       _("Caregivers' pre-job training coverage by town; red line: target 100%"),
+                       _("pre-job training coverage"))
 
 
 @cached
 def caregiver_coverage_chart(day, locale: str) -> str:
-    return caregiver_coverage(caregiver_queries.figures(day))
+    return for_screen(caregiver_coverage, caregiver_queries.figures(day))
