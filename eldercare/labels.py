@@ -2,7 +2,7 @@
 
 import math
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -187,6 +187,16 @@ def declared_value(key: str, value):
     if key == "category":
         return of(CATEGORY, value)
     return _l("yes") if value else _l("no")
+
+
+def labelled(label) -> str:
+    """'Label: ' before its value, in the reader's language (Chinese takes a full-width colon)."""
+    return gettext("%(label)s: ", label=label)
+
+
+def bracketed(text) -> str:
+    """'(text)' in the reader's language (Chinese takes full-width brackets)."""
+    return gettext("(%(text)s)", text=text)
 
 
 def percent(value) -> str:
