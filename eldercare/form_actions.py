@@ -8,12 +8,14 @@ through its twin `run_json`.
 from flask import abort, flash, redirect
 from flask_babel import lazy_gettext as _l
 
+from eldercare import labels
 from eldercare.errors import DomainError
 from eldercare.extensions import db
 
 
 def errors_of(form) -> str:
-    return "; ".join(f"{form[name].label.text}: {', '.join(map(str, errors))}" for name, errors in form.errors.items())
+    return labels.sentences(labels.labelled(form[name].label.text) + labels.sentences(errors)
+                            for name, errors in form.errors.items())
 
 
 def run(form, action, success, back, then=None):

@@ -2,7 +2,8 @@
 
 import math
 
-from flask_babel import format_decimal, gettext
+from babel.lists import format_list
+from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -197,6 +198,22 @@ def labelled(label) -> str:
 def bracketed(text) -> str:
     """'(text)' in the reader's language (Chinese takes full-width brackets)."""
     return gettext("(%(text)s)", text=text)
+
+
+def listing(items) -> str:
+    """Names in a list, the reader's way ('A、B和C' / 'A, B, and C')."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=get_locale()) if items else ""
+
+
+def score_terms(terms) -> str:
+    """The terms of a priority score, each with its points."""
+    return listing(f"{PRIORITY_TERM[term]} {points:g}" for term, points in terms)
+
+
+def sentences(items) -> str:
+    """Statements one after the other ('A；B' / 'A; B')."""
+    return gettext("; ").join(str(item) for item in items)
 
 
 def percent(value) -> str:

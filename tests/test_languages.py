@@ -128,3 +128,18 @@ def test_a_job_without_a_request_keeps_the_message_for_its_reader(app, db, manag
                              "the latest is over a year old.")
     with force_locale("zh"):
         assert "李四" in note.text and "2026年12月1日" in note.text and "needs" not in note.text
+
+
+def test_lists_and_labels_follow_the_readers_punctuation(app):
+    from eldercare import labels
+
+    with app.test_request_context():
+        with force_locale("zh"):
+            assert labels.listing(["如城街道", "东陈镇", "白蒲镇"]) == "如城街道、东陈镇和白蒲镇"
+            assert labels.labelled("地址") + labels.bracketed("子女") == "地址：（子女）"
+            assert labels.sentences(["必填", "太长"]) == "必填；太长"
+        with force_locale("en"):
+            assert labels.listing(["A", "B", "C"]) == "A, B, and C"
+            assert labels.labelled("Address") + labels.bracketed("son") == "Address: (son)"
+            assert labels.sentences(["required", "too long"]) == "required; too long"
+        assert labels.listing([]) == ""
