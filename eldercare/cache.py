@@ -1,21 +1,24 @@
 """Aggregate reads kept between requests, valid until the data changes.
 
 The dashboard and the facility list add up every bed of the city; at a province's scale that
-is a scan of hundreds of thousands of rows, too slow to repeat on every page view. Two kinds of
-memo keep results in this process:
+is a scan of hundreds of thousands of rows, too slow to repeat on every page view. Memos keep
+results in this process:
 
 - `@cached` keeps a function's result until the change counter moves. The counter is one row,
   bumped at the commit of every transaction that changes anything through the ORM (session events, so
-  no service can forget it; bulk loads call `bump()` themselves).
+  no service can forget it; bulk loads call `bump()` themselves). `@revised` is `@cached` for a
+  function handed its previous result and inputs, to keep the parts whose inputs did not change.
 - `@per_facility` keeps a per-facility aggregate (the bed and resident tallies) facility by
   facility, and re-reads only the facilities whose `figures_version` moved: the same session
-  event bumps the version of every facility whose beds, stays, holds or residents changed. A
-  change in one home costs a re-read of that home, not of the city.
+  event sets the version of every facility whose beds, stays, holds or residents changed (or
+  that is new) to the counter's new value, so "which facilities changed since I last looked" is
+  one small query (`figures_version > seen`). A change in one home costs a re-read of that
+  home, not of the city; `derived` keeps a value computed from each facility's rows the same way.
 
 A committed bump is seen by every process at its next request (the counter is read once per
 request and transaction), so app servers never serve figures older than the last change
 committed before the request began, and nothing is kept that another process would
-need. A session that has written and not yet committed bypasses both memos, so uncommitted
+need. A session that has written and not yet committed bypasses every memo, so uncommitted
 (possibly rolled-back) data is never stored.
 """
 
@@ -23,7 +26,7 @@ import threading
 from functools import wraps
 
 from flask import g, has_app_context
-from sqlalchemy import BigInteger, event, func, select, update
+from sqlalchemy import BigInteger, event, func, null, select, union_all, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eldercare.models import Base
@@ -31,6 +34,7 @@ from eldercare.models import Base
 WROTE = "eldercare.wrote"  # this transaction has written: the memos are bypassed until it ends
 BUMPED = "eldercare.bumped"  # ... and has already moved the change counter
 TOUCHED = "eldercare.touched"  # the facilities whose figures_version moves at commit
+CREATED = "eldercare.created"  # new facilities (no id before their flush): their version is set at commit too
 VERSION = "eldercare_change_counter"  # in flask.g: the counter as read in this request and transaction
 
 
@@ -68,10 +72,16 @@ def changed(session_or_connection, facility_ids=None) -> None:
     Facility = _Tracked.model
 
     bump(session_or_connection)
-    query = update(Facility).values(figures_version=Facility.figures_version + 1)
+    query = update(Facility).values(figures_version=_counter_value())
     if facility_ids is not None:
         query = query.where(Facility.id.in_(facility_ids))
     session_or_connection.execute(query)
+
+
+def _counter_value():
+    """The change counter as this transaction sees it (after its own bump): the version it gives
+    the facilities it changed."""
+    return select(ChangeCounter.value).where(ChangeCounter.id == 1).scalar_subquery()
 
 
 def bump(session_or_connection) -> None:
@@ -94,6 +104,7 @@ def _note_change(session, _flush_context, _instances):
     session.info[WROTE] = True
     if _Tracked.model is not None:
         session.info.setdefault(TOUCHED, set()).update(_Tracked.touched(session, changed))
+        session.info.setdefault(CREATED, []).extend(o for o in session.new if isinstance(o, _Tracked.model))
 
 
 @event.listens_for(Session, "before_commit")
@@ -103,17 +114,18 @@ def _bump_at_commit(session):
         return
     if not session.info.pop(BUMPED, False):
         bump(session)
-    facility_ids = sorted(session.info.pop(TOUCHED, ()))
+    touched = session.info.pop(TOUCHED, set()) | {o.id for o in session.info.pop(CREATED, ()) if o.id is not None}
+    facility_ids = sorted(touched)
     if facility_ids:
         Facility = _Tracked.model
         session.execute(update(Facility).where(Facility.id.in_(facility_ids))
-                        .values(figures_version=Facility.figures_version + 1))
+                        .values(figures_version=_counter_value()))
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _transaction_over(session):
-    for key in (WROTE, BUMPED, TOUCHED):
+    for key in (WROTE, BUMPED, TOUCHED, CREATED):
         session.info.pop(key, None)
     if has_app_context():
         g.pop(VERSION, None)  # a transaction ended (perhaps with a change): read the counter again
@@ -158,48 +170,180 @@ def cached(fn):
     return wrapper
 
 
-def per_facility(fn):
-    """Memoise `fn(facility_ids)` -> rows whose first column is a facility id, facility by
-    facility: only facilities whose figures_version (or identity) changed are read again.
-    `fn(None)` must return the rows of every facility."""
-    stores: dict[str, dict] = {}
+def revised(fn):
+    """`@cached` for `fn(*args, previous=...)` -> (result, inputs): when the counter moved, `fn` is
+    handed its last (result, inputs) for the same args (None the first time, or inside a
+    transaction that wrote), so it can keep every part of the result whose inputs are unchanged
+    and adjust its sums for the rest. Callers get the result."""
 
     @wraps(fn)
-    def wrapper():
+    def wrapper(*args):
         from eldercare.extensions import db
 
-        Facility = _Tracked.model
         session = db.session
         if session.info.get(WROTE):
-            return tuple(fn(None))
-        url = str(session.get_bind().url)
-        # Versions only grow and facilities are not deleted, so this triple moves whenever any
-        # facility's version does, or a facility is added: one small query when nothing changed.
-        fingerprint = tuple(session.execute(select(
-            func.count(), func.sum(Facility.figures_version), func.max(Facility.created_at))).one())
+            return fn(*args, previous=None)[0]
+        version = _version(session)
+        key = (str(session.get_bind().url), fn.__module__, fn.__qualname__, args)
         with _lock:
-            merged = stores.get((url, "merged"))
-        if merged is not None and merged[0] == fingerprint:
-            return merged[1]
-        # created_at tells a new facility from an old one that had the same id
-        stamps = {row.id: (row.figures_version, row.created_at) for row in session.execute(
-            select(Facility.id, Facility.figures_version, Facility.created_at))}
+            hit = _store.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1][0]
+        revision = fn(*args, previous=hit[1] if hit is not None else None)
         with _lock:
-            known = dict(stores.get(url, {}))
-        stale = [fid for fid, stamp in stamps.items() if fid not in known or known[fid][0] != stamp]
-        if stale:
-            everything = len(stale) * 2 > len(stamps)
-            rows: dict[int, list] = {fid: [] for fid in (stamps if everything else stale)}
-            for row in fn(None if everything else tuple(stale)):
-                rows.setdefault(row[0], []).append(row)
-            for fid, group in rows.items():
-                if fid in stamps:
-                    known[fid] = (stamps[fid], tuple(group))
-        known = {fid: known[fid] for fid in stamps}
-        result = tuple(row for fid in stamps for row in known[fid][1])
-        with _lock:
-            stores[url] = known
-            stores[(url, "merged")] = (fingerprint, result)
-        return result
+            _store[key] = (version, revision)
+        return revision[0]
 
     return wrapper
+
+
+_versions: dict = {}  # url -> (counter, {facility id: figures_version}) complete up to that counter
+
+
+def facility_versions() -> dict[int, int]:
+    """Every facility's figures_version, read again only for the facilities changed since the
+    counter last moved: the same dict object while nothing changed, so memos compare identities.
+
+    Why this never misses a change: versions are counter values, given at commit while the
+    counter row is locked, so every transaction with a value up to the counter read at the start
+    of this request has committed before that read, and the query after it sees its facilities.
+    A facility counted but unknown (or known but gone: tests empty the tables) reads them all."""
+    from eldercare.extensions import db
+
+    Facility = _Tracked.model
+    session = db.session
+    if session.info.get(WROTE):
+        return dict(session.execute(select(Facility.id, Facility.figures_version)).all())
+    url = str(session.get_bind().url)
+    counter = _version(session)
+    with _lock:
+        seen = _versions.get(url)
+    if seen is not None and seen[0] == counter:
+        return seen[1]
+    # One statement: the facilities changed since, and how many there are (a row without an id).
+    rows = session.execute(union_all(
+        select(Facility.id, Facility.figures_version).where(Facility.figures_version > (seen[0] if seen else -1)),
+        select(null(), func.count()).select_from(Facility))).all()
+    versions = dict(seen[1]) if seen else {}
+    versions.update(row for row in rows if row[0] is not None)
+    if len(versions) != next(n for fid, n in rows if fid is None):
+        versions = dict(session.execute(select(Facility.id, Facility.figures_version)).all())
+    with _lock:
+        _versions[url] = (counter, versions)
+    return versions
+
+
+class _PerFacility:
+    """The memo behind `@per_facility`: each facility's rows with the version they were read at."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.stores: dict[str, dict] = {}  # url -> {"versions", "known", "rows", "merged"}
+        wraps(fn)(self)
+
+    def _fresh(self, facility_ids) -> dict[int, tuple]:
+        """Read `facility_ids` (None: every facility) now, bypassing the memo."""
+        rows: dict[int, list] = {fid: [] for fid in facility_ids or ()}
+        for row in self.fn(None if facility_ids is None else tuple(facility_ids)):
+            rows.setdefault(row[0], []).append(row)
+        return {fid: tuple(group) for fid, group in rows.items()}
+
+    def _refresh(self, facility_ids=None) -> dict:
+        """The store, with the rows of `facility_ids` (None: every facility) brought up to date."""
+        from eldercare.extensions import db
+
+        url = str(db.session.get_bind().url)
+        versions = facility_versions()
+        with _lock:
+            store = self.stores.get(url) or {"versions": None, "known": {}, "rows": {}}
+        if facility_ids is None and store["versions"] is versions:
+            return store
+        known, rows = store["known"], store["rows"]
+        gone = known.keys() - versions.keys()
+        wanted = versions if facility_ids is None else [fid for fid in facility_ids if fid in versions]
+        stale = [fid for fid in wanted if known.get(fid) != versions[fid]]
+        if stale or gone:
+            everything = len(stale) * 2 > len(versions)
+            fresh = self._fresh(None if everything else stale) if stale else {}
+            known = {fid: v for fid, v in known.items() if fid not in gone}
+            rows = {fid: group for fid, group in rows.items() if fid not in gone}
+            for fid in versions if everything else stale:
+                known[fid] = versions[fid]
+                rows[fid] = fresh.get(fid, ())
+        elif facility_ids is not None:
+            return store
+        store = {"versions": versions if facility_ids is None else None, "known": known, "rows": rows,
+                 "merged": store.get("merged") if rows is store["rows"] else None}
+        with _lock:
+            self.stores[url] = store
+        return store
+
+    def __call__(self) -> tuple:
+        """Every facility's rows (by facility id)."""
+        from eldercare.extensions import db
+
+        if db.session.info.get(WROTE):
+            return tuple(row for _, group in sorted(self._fresh(None).items()) for row in group)
+        store = self._refresh()
+        if store["merged"] is None:  # one thread or two may fill it, with the same rows
+            store["merged"] = tuple(row for fid in sorted(store["rows"]) for row in store["rows"][fid])
+        return store["merged"]
+
+    def by_facility(self) -> dict[int, tuple]:
+        """{facility id: its rows} for every facility (those without rows too): the same dict,
+        and the same tuple for each facility whose rows did not change, until something changes."""
+        from eldercare.extensions import db
+
+        if db.session.info.get(WROTE):
+            fresh = self._fresh(None)
+            return {fid: fresh.get(fid, ()) for fid in facility_versions()}
+        return self._refresh()["rows"]
+
+    def of(self, facility_ids) -> dict[int, tuple]:
+        """{facility id: its rows} for these facilities only, re-reading only those of them that
+        changed (a page of a list reads its page, not the city)."""
+        from eldercare.extensions import db
+
+        facility_ids = list(facility_ids)
+        if db.session.info.get(WROTE):
+            fresh = self._fresh(facility_ids)
+            return {fid: fresh.get(fid, ()) for fid in facility_ids}
+        rows = self._refresh(facility_ids)["rows"]
+        return {fid: rows.get(fid, ()) for fid in facility_ids}
+
+
+def per_facility(fn):
+    """Memoise `fn(facility_ids)` -> rows whose first column is a facility id, facility by
+    facility: only facilities whose figures_version changed are read again. `fn(None)` must
+    return the rows of every facility. The memo answers `()` for every rows, `.by_facility()`
+    and `.of(ids)` for rows grouped by facility."""
+    return _PerFacility(fn)
+
+
+def derived(source, fn):
+    """{facility id: fn(rows)} over the per_facility `source`, for the facilities with rows;
+    `fn` runs again only for the facilities whose rows changed. Results are read-only."""
+    stores: dict[str, tuple] = {}
+
+    def compute():
+        from eldercare.extensions import db
+
+        rows = source.by_facility()
+        if db.session.info.get(WROTE):
+            return {fid: fn(group) for fid, group in rows.items() if group}
+        url = str(db.session.get_bind().url)
+        with _lock:
+            last = stores.get(url)
+        if last is not None and last[0] is rows:
+            return last[2]
+        inputs, values = {}, {}
+        before_inputs, before_values = (last[1], last[2]) if last is not None else ({}, {})
+        for fid, group in rows.items():
+            if group:
+                inputs[fid] = group
+                values[fid] = before_values[fid] if before_inputs.get(fid) is group else fn(group)
+        with _lock:
+            stores[url] = (rows, inputs, values)
+        return values
+
+    return compute

@@ -264,7 +264,7 @@ def test_a_crash_is_a_problem_document_without_a_trace(app, client, manager, mon
     def boom(*_args):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(resource.queries, "facility_summaries", boom)
+    monkeypatch.setattr(resource.queries, "bed_counts", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         response = client.get("/api/v1/facilities", headers=bearer(token_for(manager)))

@@ -3,12 +3,15 @@ uncommitted data."""
 
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, select, text
 
 from eldercare.extensions import db
 from eldercare.facilities import queries, services
 from eldercare.facilities.models import Bed, BedState
+from eldercare.models import utcnow
 from eldercare.timekeeping import local_today
 from tests import factories
 
@@ -89,3 +92,175 @@ def test_a_residents_new_category_refreshes_their_home(app, manager, facility):
     elder.category = Category.tekun
     db.session.commit()
     assert [r.category for r in queries.resident_tallies()] == ["tekun"]
+
+
+# Every cached figure against a count of its own, in plain SQL, after changes in one home at a time
+# (the figures are then adjusted, not recomputed: eldercare.cache.revised and derived).
+
+INSTITUTION = "('public_home', 'private_home', 'regional_center', 'street_center', 'embedded_home')"
+FRESH_COUNT = text(f"""
+SELECT f.id, f.town_id, f.type IN {INSTITUTION} AS institution,
+  COUNT(CASE WHEN b.kind = 'institution' THEN 1 END) AS total,
+  COUNT(CASE WHEN b.kind = 'institution' AND b.care_type = 'nursing' THEN 1 END) AS nursing,
+  COUNT(CASE WHEN b.kind = 'institution' AND b.out_of_service THEN 1 END) AS out_of_service,
+  COUNT(CASE WHEN b.kind = 'day_care' THEN 1 END) AS day_care,
+  COUNT(CASE WHEN b.kind = 'family_care' THEN 1 END) AS family_care,
+  COUNT(CASE WHEN NOT b.out_of_service AND s.id IS NOT NULL THEN 1 END) AS occupied,
+  COUNT(CASE WHEN NOT b.out_of_service AND s.id IS NULL AND h.id IS NULL AND NOT b.needs_cleaning
+        THEN 1 END) AS vacant
+FROM facility f
+LEFT JOIN bed b ON b.facility_id = f.id AND b.retired_on IS NULL
+LEFT JOIN stay s ON s.bed_id = b.id AND s.end_on IS NULL
+LEFT JOIN bed_hold h ON h.bed_id = b.id AND h.released_at IS NULL
+GROUP BY f.id, f.town_id, f.type ORDER BY f.id""")
+
+
+def assert_figures_are_fresh(client, headers):
+    """care_ratio (city, towns, facilities), the facility list through the API (two pages) and the
+    per-facility counts, each equal to FRESH_COUNT."""
+    from eldercare.dashboard import services as dashboard
+
+    db.session.commit()  # a new request's transaction
+    fresh = {r.id: r for r in db.session.execute(FRESH_COUNT)}
+    ratio = dashboard.care_ratio(local_today().year)
+    institutions = {fid: r for fid, r in fresh.items() if r.institution}
+    assert {f["id"]: (f["nursing"], f["total"], f["out_of_service"]) for f in ratio["facilities"]} == {
+        fid: (r.nursing, r.total, r.out_of_service) for fid, r in institutions.items()}
+    for town in ratio["towns"]:
+        in_town = [r for r in institutions.values() if r.town_id == town["id"]]
+        assert (town["nursing"], town["total"], town["out_of_service"]) == (
+            sum(r.nursing for r in in_town), sum(r.total for r in in_town), sum(r.out_of_service for r in in_town))
+    assert (ratio["city"]["nursing"], ratio["city"]["total"]) == (
+        sum(r.nursing for r in institutions.values()), sum(r.total for r in institutions.values()))
+    api = client.get("/api/v1/stats/care-ratio", headers=headers).json
+    assert (api["nursing_beds"], api["total_beds"]) == (ratio["city"]["nursing"], ratio["city"]["total"])
+    listed, url = [], "/api/v1/facilities?limit=2"
+    while url:
+        page = client.get(url, headers=headers).json
+        listed += page["items"]
+        url = page["next"] and page["next"].replace("http://localhost", "")
+    assert {f["id"]: (f["beds_total"], f["beds_nursing"], f["beds_day_care"], f["beds_family_care"],
+                      f["beds_occupied"], f["beds_vacant"]) for f in listed} == {
+        fid: (r.total if r.institution else 0, r.nursing if r.institution else 0, r.day_care, r.family_care,
+              r.occupied, r.vacant) for fid, r in fresh.items()}
+    counts = queries.counts_by_facility()
+    for fid, r in fresh.items():
+        by_state = counts[fid]["counts"] if fid in counts else queries.empty_counts()
+        assert by_state[BedState.vacant] == r.vacant and \
+            sum(by_state[s] for s in (BedState.occupied, BedState.on_leave, BedState.in_hospital)) == r.occupied
+    return api
+
+
+def beds_of(home) -> list[Bed]:
+    return list(db.session.scalars(select(Bed).where(Bed.facility_id == home.id).order_by(Bed.id)))
+
+
+@pytest.fixture
+def homes(app, db, town, manager, facility):
+    from eldercare.auth.models import Role
+    from eldercare.facilities.models import BedKind, CareType, FacilityType
+
+    other_town = factories.town("东陈镇", code="320682101")
+    public = factories.facility(other_town, "东陈镇敬老院", type=FacilityType.public_home)
+    meals = factories.facility(town, "如城助餐点", type=FacilityType.meal_point)
+    manager.facilities.extend([public, meals])
+    for home in (facility, public):
+        for i in range(3):
+            factories.bed(home, care_type=CareType.nursing if i else CareType.ordinary)
+    factories.bed(meals, kind=BedKind.day_care, care_type=CareType.ordinary)
+    bureau = factories.user("bureau1", Role.bureau_staff)
+    db.session.commit()
+    from tests.api_helpers import bearer, token_for
+
+    return {"homes": [facility, public, meals], "headers": bearer(token_for(bureau)), "other_town": other_town}
+
+
+def test_every_cached_figure_equals_a_fresh_count_after_each_change(app, client, db, manager, homes):
+    from eldercare.auth.models import Role
+    from eldercare.facilities import registry
+    from eldercare.facilities.models import BedKind, CareType, FacilityType
+
+    facility, public, meals = homes["homes"]
+    headers = homes["headers"]
+    assert_figures_are_fresh(client, headers)
+    first, second, third = beds_of(facility)
+    today = local_today()
+    stay = None
+
+    def admit():
+        nonlocal stay
+        stay = services.admit(manager, first, factories.elder(), on=today)
+
+    admin = factories.user("admin1", Role.bureau_admin)
+    steps = [
+        admit,
+        lambda: services.take_out_of_service(manager, second),
+        lambda: services.change_care_type(manager, third, CareType.ordinary),
+        lambda: services.place_hold(manager, beds_of(public)[0],
+                                    until=utcnow() + timedelta(days=1)),
+        lambda: services.create_bed(manager, public, code="新-01", care_type=CareType.nursing),
+        lambda: services.create_bed(manager, meals, code="家-01", care_type=CareType.ordinary,
+                                    kind=BedKind.family_care),
+        lambda: services.discharge(manager, stay, on=today),
+        lambda: services.return_to_service(manager, second),
+        lambda: services.retire_bed(manager, second),
+        lambda: registry.change_type(admin, public, FacilityType.regional_center, on=today),
+        lambda: registry.update(admin, facility, name=facility.name, town_id=homes["other_town"].id,
+                                ownership=facility.ownership, address="", operator="", licensed_beds=10,
+                                medical_integrated=True, serves_tekun=None, tekun_reserve=None, opened_on=None),
+        lambda: registry.register(admin, name="新开的养老院", type=FacilityType.private_home,
+                                  town_id=homes["other_town"].id, ownership=facility.ownership),
+    ]
+    for step in steps:
+        step()
+        db.session.commit()
+        assert_figures_are_fresh(client, headers)
+
+
+def test_a_change_in_one_home_reads_that_home_and_adjusts_the_sums(app, client, db, manager, homes):
+    """After a change in one home: one read of that home's beds (by id), none of the city's, and
+    the facility list reads the beds of its page only."""
+    from eldercare.dashboard import services as dashboard
+
+    facility, public, _meals = homes["homes"]
+    assert_figures_are_fresh(client, homes["headers"])
+    before = dashboard.care_ratio(local_today().year)
+    services.take_out_of_service(manager, beds_of(public)[0])
+    db.session.commit()
+    with statements() as seen:
+        after = dashboard.care_ratio(local_today().year)
+    bed_reads = [s for s in seen if "FROM bed" in s]
+    assert len(bed_reads) == 1 and "IN" in bed_reads[0]
+    assert after["city"]["out_of_service"] == before["city"]["out_of_service"] + 1
+    rows = {f["id"]: f for f in after["facilities"]}
+    assert rows[facility.id] is next(f for f in before["facilities"] if f["id"] == facility.id)  # kept as it was
+    assert rows[public.id]["out_of_service"] == 1
+
+    services.take_out_of_service(manager, beds_of(facility)[0])
+    db.session.commit()
+    with statements() as seen:
+        page = client.get("/api/v1/facilities?limit=1", headers=homes["headers"]).json
+    assert [f["id"] for f in page["items"]] == [facility.id]
+    bed_reads = [s for s in seen if "FROM bed" in s]
+    assert len(bed_reads) == 1 and "IN" in bed_reads[0]  # the page's one home, not the city
+
+
+def test_two_homes_changed_at_once_by_two_threads(app, client, db, manager, homes):
+    from tests.test_concurrency import race
+
+    facility, public, _meals = homes["homes"]
+    assert_figures_are_fresh(client, homes["headers"])
+    user_id = manager.id
+    for round_ in range(3):
+        bed_ids = [beds_of(home)[round_].id for home in (facility, public)]
+
+        def out_of_service(bed_id):
+            def attempt():
+                services.take_out_of_service(db.session.get(type(manager), user_id), db.session.get(Bed, bed_id))
+            return attempt
+
+        db.session.commit()
+        assert race(app, [out_of_service(bed_id) for bed_id in bed_ids]) == ["ok", "ok"]
+        api = assert_figures_are_fresh(client, homes["headers"])
+        assert api["total_beds"] == 6
+    assert queries.counts_by_facility()[public.id]["counts"][BedState.out_of_service] == 3

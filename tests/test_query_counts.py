@@ -17,7 +17,7 @@ from tests.conftest import login
 PINNED = {
     "board": 6,
     "bed": 10,
-    "dashboard": 10,
+    "dashboard": 9,
     "review": 8,
     "open_beds": 2,
     "open_beds_anonymous": 1,

@@ -7,6 +7,7 @@ import binascii
 from flask import request, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from eldercare.extensions import db
 from eldercare.routing import MAX_ID
 
 DEFAULT_LIMIT = 50
@@ -48,15 +49,27 @@ def page_schema(item_schema, name: str):
     }, name=name)
 
 
+def _page(page: list, more: bool, key: str) -> dict:
+    cursor = encode(page[-1][key]) if more else None
+    next_url = None
+    if more:
+        query = {name: value for name, value in request.args.items() if name != "cursor"}
+        next_url = url_for(request.endpoint, **request.view_args, **query, cursor=cursor, _external=True)
+    return {"items": page, "next_cursor": cursor, "next": next_url}
+
+
 def paginate(items: list[dict], args: dict, key: str = "id") -> dict:
     """One page of `items` (dicts with an id under `key`), sorted by id, after args["cursor"]."""
     after = decode(args["cursor"]) if args.get("cursor") else 0
     rest = sorted((item for item in items if item[key] > after), key=lambda item: item[key])
     page = rest[: args["limit"]]
-    more = len(rest) > len(page)
-    cursor = encode(page[-1][key]) if more else None
-    next_url = None
-    if more:
-        query = {key: value for key, value in request.args.items() if key != "cursor"}
-        next_url = url_for(request.endpoint, **request.view_args, **query, cursor=cursor, _external=True)
-    return {"items": page, "next_cursor": cursor, "next": next_url}
+    return _page(page, len(rest) > len(page), key)
+
+
+def paginate_query(query, id_column, args: dict) -> dict:
+    """One page of the rows of `query` (a SELECT with `id_column` among its columns, as "id"),
+    by id after args["cursor"]: only the page's rows are read (one more to know if there is a next)."""
+    after = decode(args["cursor"]) if args.get("cursor") else 0
+    rows = db.session.execute(query.where(id_column > after).order_by(id_column).limit(args["limit"] + 1)).all()
+    page = [row._asdict() for row in rows[: args["limit"]]]
+    return _page(page, len(rows) > len(page), "id")

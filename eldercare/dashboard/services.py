@@ -13,7 +13,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select
 
-from eldercare.cache import cached
+from eldercare.cache import cached, derived, revised
 from eldercare.dashboard import snapshots
 from eldercare.dashboard.targets import target_for
 from eldercare.extensions import db
@@ -57,46 +57,84 @@ def ratio_figures(nursing: int, total: int, out_of_service: int, target: Decimal
     }
 
 
-def _ratio_counts(as_of: date | None = None) -> dict[int, list[int]]:
-    """Per facility: [nursing, all, out of service] institution beds; on a past day `as_of`,
-    [nursing, all, 0] from the bed register (which beds were out of service then is not kept)."""
-    per_facility: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+def institution_beds(tallies) -> tuple[int, int, int]:
+    """(nursing, all, out of service) institution beds from one facility's bed tallies: the beds
+    an elderly-care institution brings to the ratio."""
+    nursing = total = out_of_service = 0
+    for row in tallies:
+        if row.kind == BedKind.institution:
+            total += row.n
+            nursing += row.n if row.care_type == CareType.nursing else 0
+            out_of_service += row.n if row.state == BedState.out_of_service else 0
+    return nursing, total, out_of_service
+
+
+def beds_in_ratio(facility_type, tallies) -> tuple[int, int, int]:
+    """What one facility adds to the ratio now: its institution beds, none for a community facility."""
+    return institution_beds(tallies) if facility_type in INSTITUTION_TYPES else (0, 0, 0)
+
+
+# Per facility with beds, kept facility by facility: a change in one home counts that home again.
+_institution_beds_now = derived(queries.bed_tallies, institution_beds)
+
+
+def _ratio_counts(as_of: date | None = None) -> dict[int, tuple[int, int, int]]:
+    """Per facility: (nursing, all, out of service) institution beds; on a past day `as_of`,
+    (nursing, all, 0) from the bed register (which beds were out of service then is not kept)."""
     if as_of is not None and as_of != local_today():
-        for facility_id, (total, nursing) in queries.institution_beds_on(as_of).items():
-            per_facility[facility_id] = [nursing, total, 0]
-        return per_facility
-    for row in queries.bed_tallies():
-        if row.kind != BedKind.institution:
-            continue
-        counts = per_facility[row.facility_id]
-        counts[0] += row.n if row.care_type == CareType.nursing else 0
-        counts[1] += row.n
-        counts[2] += row.n if row.state == BedState.out_of_service else 0
-    return per_facility
+        return {facility_id: (nursing, total, 0)
+                for facility_id, (total, nursing) in queries.institution_beds_on(as_of).items()}
+    return _institution_beds_now()
 
 
-@cached
-def care_ratio(year: int, as_of: date | None = None) -> dict:
+@revised
+def care_ratio(year: int, as_of: date | None = None, *, previous=None) -> tuple[dict, dict]:
     """The nursing-type share of institution beds for the city, each town and each facility,
-    now or on the day `as_of` (from the bed register)."""
+    now or on the day `as_of` (from the bed register).
+
+    After a change it starts from its `previous` result (eldercare.cache.revised): a facility
+    whose directory row and bed counts are unchanged keeps its row, and the towns' sums are
+    adjusted by what the changed facilities take away and add; a new target or a change in the
+    towns counts everything again."""
     target = target_for(year)
-    per_facility = _ratio_counts(as_of)  # only institution facilities' beds are read below
+    counts = _ratio_counts(as_of)
     towns = db.session.execute(select(Town.id, Town.name).order_by(Town.code)).all()
+    kept: dict[int, dict] = {}
+    inputs_before: dict[int, tuple] = {}
     per_town: dict[int, list[int]] = {t.id: [0, 0, 0] for t in towns}
-    facilities = []
+    if previous is not None:
+        before, inputs_before = previous
+        if before["target"] == float(target) and \
+                sorted((t["id"], t["name"]) for t in before["towns"]) == sorted(tuple(t) for t in towns):
+            kept = {f["id"]: f for f in before["facilities"]}
+            per_town = {t["id"]: [t["nursing"], t["total"], t["out_of_service"]] for t in before["towns"]}
+
+    def add(row: dict, sign: int) -> None:
+        sums = per_town[row["town_id"]]
+        sums[0] += sign * row["nursing"]
+        sums[1] += sign * row["total"]
+        sums[2] += sign * row["out_of_service"]
+
+    facilities, inputs = [], {}
     for f in queries.facility_directory():
         if f.type not in INSTITUTION_TYPES:
             continue
-        counts = per_facility.get(f.id, [0, 0, 0])
-        for i in range(3):
-            per_town[f.town_id][i] += counts[i]
-        facilities.append({"id": f.id, "name": f.name, "town_id": f.town_id, "town": f.town, "type": f.type.value,
-                           "medical_integrated": f.medical_integrated, **ratio_figures(*counts, target)})
+        inputs[f.id] = (f, counts.get(f.id, (0, 0, 0)))
+        row = kept.pop(f.id, None)
+        if row is None or inputs_before.get(f.id) != inputs[f.id]:
+            if row is not None:
+                add(row, -1)
+            row = {"id": f.id, "name": f.name, "town_id": f.town_id, "town": f.town, "type": f.type.value,
+                   "medical_integrated": f.medical_integrated, **ratio_figures(*inputs[f.id][1], target)}
+            add(row, 1)
+        facilities.append(row)
+    for gone in kept.values():  # no longer an institution (or no longer there)
+        add(gone, -1)
     city = [sum(c[i] for c in per_town.values()) for i in range(3)]
     town_rows = [{"id": t.id, "name": t.name, **ratio_figures(*per_town[t.id], target)} for t in towns]
     town_rows.sort(key=lambda t: (-t["shortfall"], t["ratio"] if t["ratio"] is not None else 2, t["name"]))
     return {"year": year, "target": float(target), "city": ratio_figures(*city, target), "towns": town_rows,
-            "facilities": facilities}
+            "facilities": facilities}, inputs
 
 
 def _disability() -> dict[int, tuple[int, int]]:
@@ -295,9 +333,8 @@ def freshness(stale_after_days: int | None = None) -> dict:
     return {"days": days, "facilities": rows, "stale": stale, "stale_count": len(stale)}
 
 
-def community(days: int = 30, today: date | None = None) -> dict:
-    """Meal points and mutual-aid points by town, with meals served over the last `days` days;
-    day-care and family care beds, which are counted apart from the ratio."""
+def community_points(days: int = 30, today: date | None = None) -> dict:
+    """Meal points and mutual-aid points by town, with meals served over the last `days` days."""
     today = today or local_today()
     since = today - timedelta(days=days - 1)
     towns = {name: {"meal_points": 0, "mutual_aid": 0, "meals": 0, "subsidised": 0}
@@ -314,9 +351,15 @@ def community(days: int = 30, today: date | None = None) -> dict:
         .where(MealLog.day.between(since, today)).group_by(Town.name)
     ):
         towns[town]["meals"], towns[town]["subsidised"] = int(meals or 0), int(subsidised or 0)
+    total = {key: sum(t[key] for t in towns.values()) for key in ("meal_points", "mutual_aid", "meals", "subsidised")}
+    return {"days": days, "since": since, "until": today, "towns": towns, "total": total}
+
+
+def community(days: int = 30, today: date | None = None) -> dict:
+    """The meal and mutual-aid points (`community_points`), with the day-care and family care beds,
+    which are counted apart from the ratio."""
     beds: dict[str, int] = defaultdict(int)
     for row in queries.bed_tallies():
         beds[row.kind] += row.n
-    total = {key: sum(t[key] for t in towns.values()) for key in ("meal_points", "mutual_aid", "meals", "subsidised")}
-    return {"days": days, "since": since, "until": today, "towns": towns, "total": total,
-            "day_care_beds": beds.get(BedKind.day_care, 0), "family_care_beds": beds.get(BedKind.family_care, 0)}
+    return {**community_points(days, today), "day_care_beds": beds.get(BedKind.day_care, 0),
+            "family_care_beds": beds.get(BedKind.family_care, 0)}

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from eldercare.cache import cached, per_facility
+from eldercare.cache import cached, derived, per_facility
 from eldercare.extensions import db
 from eldercare.facilities.models import (
     OCCUPIED_STATES,
@@ -187,17 +187,26 @@ def board(facility_id: int, *, with_residents: bool, care_type=None, state=None,
     }
 
 
+@per_facility
+def _directory_rows(facility_ids=None) -> list:
+    query = (select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
+                    Facility.tekun_reserve, Facility.serves_tekun, Facility.ownership, Facility.closed_on,
+                    Town.name.label("town"), Town.code.label("town_code"))
+             .join(Town, Town.id == Facility.town_id))
+    if facility_ids is not None:
+        query = query.where(Facility.id.in_(facility_ids))
+    return db.session.execute(query).all()
+
+
 @cached
 def facility_directory() -> tuple:
     """Every facility with its town, in the towns' official order: the one list the dashboard,
-    the reserve rules and the application form read."""
-    return tuple(db.session.execute(
-        select(Facility.id, Facility.name, Facility.type, Facility.town_id, Facility.medical_integrated,
-               Facility.tekun_reserve, Facility.serves_tekun, Facility.ownership, Facility.closed_on,
-               Town.name.label("town"))
-        .join(Town, Town.id == Facility.town_id)
-        .order_by(Town.code, Facility.name)
-    ).all())
+    the reserve rules and the application form read. Its rows are kept facility by facility (a
+    change in one home re-reads that home's row); only their order is asked again."""
+    rows = _directory_rows.by_facility()
+    order = db.session.scalars(select(Facility.id).join(Town, Town.id == Facility.town_id)
+                               .order_by(Town.code, Facility.name))
+    return tuple(rows[fid][0] for fid in order if rows.get(fid))
 
 
 class BedTally(NamedTuple):
@@ -248,17 +257,19 @@ def resident_tallies(facility_ids=None) -> list[ResidentTally]:
             for r in db.session.execute(query)]
 
 
-@cached
-def counts_by_facility() -> dict[int, dict]:
-    """Per facility: bed counts by state (all kinds of bed) and the latest bed change."""
-    result: dict[int, dict] = {}
-    for row in bed_tallies():
-        if row.facility_id not in result:
-            result[row.facility_id] = {"counts": empty_counts(), "changed": row.changed}
-        entry = result[row.facility_id]
-        entry["counts"][row.state] += row.n
-        entry["changed"] = max(entry["changed"], row.changed)
-    return result
+def bed_counts(tallies) -> dict:
+    """One facility's beds from its tallies: by state (every kind of bed), by kind, and the
+    latest bed change."""
+    counts, by_kind, changed = empty_counts(), dict.fromkeys(BedKind, 0), None
+    for row in tallies:
+        counts[row.state] += row.n
+        by_kind[row.kind] += row.n
+        changed = row.changed if changed is None else max(changed, row.changed)
+    return {"counts": counts, "by_kind": by_kind, "changed": changed}
+
+
+# Per facility with beds: bed_counts(its tallies), worked out again only for the homes that changed.
+counts_by_facility = derived(bed_tallies, bed_counts)
 
 
 def facility_summaries(visible_clause) -> list[dict]:
