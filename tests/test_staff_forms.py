@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from eldercare.auth.models import Role, User
 from eldercare.dashboard import targets
 from eldercare.dashboard.models import CareTarget
 from eldercare.facilities.models import Bed
@@ -173,3 +174,46 @@ def test_staff_who_do_not_manage_the_home_see_the_table_first_and_no_forms(db, c
     login(client, bureau_staff)
     page = client.get(f"/facilities/{facility.id}/rooms").get_data(as_text=True)
     assert "<table" in page and 'name="which"' not in page
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+def test_a_new_account_starts_at_the_least_powerful_role(client, bureau_admin):
+    login(client, bureau_admin)
+    page = client.get("/users").get_data(as_text=True)
+    role = re.search(r'<select[^>]*name="role".*?</select>', page, re.S).group(0)
+    selected = [value for attributes, value in re.findall(r'<option([^>]*)value="(\w+)"', role)
+                if "selected" in attributes]
+    assert selected == ["family"]
+
+
+def test_a_new_account_posted_without_a_role_is_a_family_account(db, client, bureau_admin):
+    login(client, bureau_admin)
+    post(client, "/users", {"username": "li.si", "full_name": "李四", "password": "a long password"})
+    assert db.session.scalar(select(User.role).where(User.username == "li.si")) == Role.family
+
+
+def test_the_facility_picker_is_a_searchable_list_of_checkboxes(db, client, bureau_admin, town, facility):
+    other = factories.facility(town, name="丁堰敬老院")
+    account = factories.user("zhao", Role.facility_manager)
+    login(client, bureau_admin)
+    page = client.get(f"/users/{account.id}/facilities").get_data(as_text=True)
+    assert re.search(r'<input[^>]*data-filter-list="facility_ids"', page)
+    assert re.search(r'<ul class="checks homes" id="facility_ids">', page)
+    assert len(re.findall(r'<input[^>]*type="checkbox"[^>]*name="facility_ids"|'
+                          r'<input[^>]*name="facility_ids"[^>]*type="checkbox"', page)) == 2
+    assert "Ctrl" not in page
+    assert post(client, f"/users/{account.id}/facilities", {"facility_ids": [other.id]}).status_code == 302
+    db.session.expire_all()
+    assert [f.id for f in db.session.get(User, account.id).facilities] == [other.id]
+    # A facility that is not on the list changes nothing.
+    post(client, f"/users/{account.id}/facilities", {"facility_ids": [other.id + 1000]})
+    db.session.expire_all()
+    assert [f.id for f in db.session.get(User, account.id).facilities] == [other.id]
+
+
+def test_the_family_form_keeps_its_searchable_homes_list(client, family, facility):
+    login(client, family)
+    page = client.get("/applications/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*data-filter-list="preferred_facility_ids"', page)
+    assert re.search(r'<ul class="checks homes" id="preferred_facility_ids">', page)

@@ -14,6 +14,7 @@ from tests.test_browser import (  # noqa: F401
     DESKTOP,
     PHONE,
     _log_in,
+    _open_page,
     _screenshot,
     browser,
     live_server,
@@ -77,3 +78,65 @@ def test_the_rooms_page_puts_its_forms_first_and_a_room_opens_its_beds(app, db, 
     if size == "phone":
         assert page.evaluate("window.scrollY") > 0  # scrolled past room 100 to reach it
     _screenshot(page, f"forms-room-beds-{size}.png")
+
+
+def test_the_administrator_makes_a_manager_account_and_finds_its_homes_by_typing(app, db, open_page,  # noqa: F811
+                                                                                 bureau_admin, town, facility):
+    for name in ("丁堰敬老院", "白蒲颐养院", "如城日间照料中心"):
+        factories.facility(town, name=name)
+    db.session.commit()
+    page = open_page(PHONE, is_mobile=True, has_touch=True)
+    _log_in(page, bureau_admin.username)
+    page.goto("/users")
+
+    # The role starts at the least powerful; she picks facility manager on purpose.
+    role = page.locator("select[name=role]")
+    expect(role).to_have_value("family")
+    page.locator("input[name=username]").fill("zhou.min")
+    page.locator("input[name=full_name]").fill("周敏")
+    role.select_option("facility_manager")
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    _screenshot(page, "forms-new-account-phone.png")
+    page.locator("form:has(select[name=role]) button").click()
+
+    # The facility picker: typing part of a name keeps the homes that match, ticked ones stay.
+    expect(page).to_have_url(re.compile(r"/users/\d+/facilities$"))
+    items = page.locator("#facility_ids li")
+    expect(items).to_have_count(4)
+    page.get_by_test_id("facility-filter").fill("敬老")
+    expect(items.filter(visible=True)).to_have_count(1)
+    items.filter(has_text="丁堰敬老院").locator("input").check()
+    page.get_by_test_id("facility-filter").fill("颐养")
+    expect(items.filter(visible=True)).to_have_count(2)  # 白蒲颐养院, and the ticked 丁堰敬老院
+    items.filter(has_text="白蒲颐养院").locator("input").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _screenshot(page, "forms-facility-picker-phone.png")
+    page.locator("form:has(#facility_ids) button").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    expect(items.locator("input:checked")).to_have_count(2)
+
+
+def test_the_administrator_sets_the_years_target_on_its_own_page(app, db, browser, live_server,  # noqa: F811
+                                                                 bureau_admin, facility):
+    db.session.commit()
+    errors = []  # this page's answers: a refused share is a 422, and nothing else fails
+    page = _open_page(browser, live_server, errors, PHONE, is_mobile=True, has_touch=True)
+    _log_in(page, bureau_admin.username)
+    page.goto("/dashboard")
+    page.get_by_test_id("target-link").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/target\?year=\d+$"))
+    expect(page.get_by_test_id("target-value")).to_have_text("74.0%")
+    page.locator("input[name=percent]").fill("180")
+    page.locator("form:has(input[name=percent]) button").click()
+    field = page.locator(".field:has(input[name=percent])")
+    expect(field).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(field.locator(".error")).to_be_visible()
+    _screenshot(page, "forms-target-error-phone.png")
+    assert [e.split()[0] for e in errors] == ["422"]
+    page.locator("input[name=percent]").fill("76")
+    page.locator("form:has(input[name=percent]) button").click()
+    expect(page.get_by_test_id("target-value")).to_have_text("76.0%")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _screenshot(page, "forms-target-phone.png")
+    page.context.close()
+    assert len(errors) == 1

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 
 from eldercare import labels
 from eldercare.auth import passwords
+from eldercare.auth.models import Role
 from eldercare.validators import MOBILE, PlainText
 
 
@@ -41,7 +42,8 @@ class UserForm(FlaskForm):
     )
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64), PlainText()])
     phone = StringField(_l("Phone"), validators=[Optional(), MOBILE])
-    role = SelectField(_l("Role"), choices=labels.choices(labels.ROLE))
+    # By default the least powerful role, so an account made in haste can do the least.
+    role = SelectField(_l("Role"), choices=labels.choices(labels.ROLE), default=Role.family.value)
     password = _new_password(_l("Password"), username_field="username", phone_field="phone")
 
 

@@ -26,8 +26,8 @@ def user_facilities(user_id):
     if user.role != Role.facility_manager:
         abort(404)
     form = ManagedFacilitiesForm()
-    form.facility_ids.choices = [SelectChoice(f.id, f.name)
-                                 for f in db.session.scalars(select(Facility).order_by(Facility.name))]
+    form.facility_ids.choices = [SelectChoice(f.id, f"{f.town} · {f.name}") for f in db.session.execute(
+        select(Facility.id, Facility.name, Town.name.label("town")).join(Town).order_by(Town.code, Facility.name))]
     back = url_for("assignments.user_facilities", user_id=user.id)
     if form.is_submitted():
         return form_actions.run(form, lambda: services.assign_managed_facilities(current_user, user,

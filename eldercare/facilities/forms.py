@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FormField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from eldercare import labels
 from eldercare.facilities.models import Away, BedKind, CareType, EndReason
@@ -64,7 +65,8 @@ class ActionForm(FlaskForm):
 
 
 class ManagedFacilitiesForm(FlaskForm):
-    facility_ids = SelectMultipleField(_l("Facilities managed"), coerce=int, validate_choice=True)
+    facility_ids = SelectMultipleField(_l("Facilities managed"), coerce=int, validate_choice=True,
+                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
 class RoomForm(FlaskForm):
