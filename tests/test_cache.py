@@ -115,34 +115,48 @@ LEFT JOIN bed_hold h ON h.bed_id = b.id AND h.released_at IS NULL
 GROUP BY f.id, f.town_id, f.type ORDER BY f.id""")
 
 
+def assert_api_figures_are_fresh(get):
+    """GET /api/v1/stats/care-ratio (the city and each town) and every page of GET /api/v1/facilities
+    (two a page), through `get(path) -> JSON`, equal FRESH_COUNT; returns the city's care ratio."""
+    fresh = {r.id: r for r in db.session.execute(FRESH_COUNT)}
+    institutions = [r for r in fresh.values() if r.institution]
+    city = get("/api/v1/stats/care-ratio")
+    assert (city["nursing_beds"], city["total_beds"]) == (
+        sum(r.nursing for r in institutions), sum(r.total for r in institutions))
+    for town_id in {r.town_id for r in fresh.values()}:
+        town = get(f"/api/v1/stats/care-ratio?town={town_id}")
+        in_town = [r for r in institutions if r.town_id == town_id]
+        assert (town["nursing_beds"], town["total_beds"]) == (
+            sum(r.nursing for r in in_town), sum(r.total for r in in_town))
+    listed, url = [], "/api/v1/facilities?limit=2"
+    while url:
+        page = get(url)
+        listed += page["items"]
+        url = page["next"] and "/api/" + page["next"].split("/api/", 1)[1]
+    assert {f["id"]: (f["beds_total"], f["beds_nursing"], f["beds_day_care"], f["beds_family_care"],
+                      f["beds_occupied"], f["beds_vacant"]) for f in listed} == {
+        fid: (r.total if r.institution else 0, r.nursing if r.institution else 0, r.day_care, r.family_care,
+              r.occupied, r.vacant) for fid, r in fresh.items()}
+    return city
+
+
 def assert_figures_are_fresh(client, headers):
-    """care_ratio (city, towns, facilities), the facility list through the API (two pages) and the
-    per-facility counts, each equal to FRESH_COUNT."""
+    """The API's figures, care_ratio (every facility and town, the city) and the per-facility
+    counts by state, each equal to FRESH_COUNT."""
     from eldercare.dashboard import services as dashboard
 
     db.session.commit()  # a new request's transaction
+    api = assert_api_figures_are_fresh(lambda path: client.get(path, headers=headers).json)
     fresh = {r.id: r for r in db.session.execute(FRESH_COUNT)}
-    ratio = dashboard.care_ratio(local_today().year)
     institutions = {fid: r for fid, r in fresh.items() if r.institution}
+    ratio = dashboard.care_ratio(local_today().year)
     assert {f["id"]: (f["nursing"], f["total"], f["out_of_service"]) for f in ratio["facilities"]} == {
         fid: (r.nursing, r.total, r.out_of_service) for fid, r in institutions.items()}
     for town in ratio["towns"]:
         in_town = [r for r in institutions.values() if r.town_id == town["id"]]
         assert (town["nursing"], town["total"], town["out_of_service"]) == (
             sum(r.nursing for r in in_town), sum(r.total for r in in_town), sum(r.out_of_service for r in in_town))
-    assert (ratio["city"]["nursing"], ratio["city"]["total"]) == (
-        sum(r.nursing for r in institutions.values()), sum(r.total for r in institutions.values()))
-    api = client.get("/api/v1/stats/care-ratio", headers=headers).json
-    assert (api["nursing_beds"], api["total_beds"]) == (ratio["city"]["nursing"], ratio["city"]["total"])
-    listed, url = [], "/api/v1/facilities?limit=2"
-    while url:
-        page = client.get(url, headers=headers).json
-        listed += page["items"]
-        url = page["next"] and page["next"].replace("http://localhost", "")
-    assert {f["id"]: (f["beds_total"], f["beds_nursing"], f["beds_day_care"], f["beds_family_care"],
-                      f["beds_occupied"], f["beds_vacant"]) for f in listed} == {
-        fid: (r.total if r.institution else 0, r.nursing if r.institution else 0, r.day_care, r.family_care,
-              r.occupied, r.vacant) for fid, r in fresh.items()}
+    assert (ratio["city"]["nursing"], ratio["city"]["total"]) == (api["nursing_beds"], api["total_beds"])
     counts = queries.counts_by_facility()
     for fid, r in fresh.items():
         by_state = counts[fid]["counts"] if fid in counts else queries.empty_counts()

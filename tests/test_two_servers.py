@@ -98,3 +98,47 @@ def test_two_servers_behave_as_one(app, db, two_servers):
     # ... and refuses even the right password on the other server now
     assert Browser((a, b)[(limit + 1) % 2]).login("someone", factories.PASSWORD).status == 429
     assert os.environ.get("TEST_DATABASE_URL")
+
+
+def test_figures_agree_on_two_servers_after_changes_on_either(app, db, two_servers):
+    """Both servers' memos warm; beds change through one server, then the other: each server's care
+    ratio (city and towns) and facility list equal a count in SQL after every change."""
+    from eldercare.facilities.models import FacilityType
+    from eldercare.timekeeping import local_today
+    from tests.test_cache import assert_api_figures_are_fresh
+
+    servers = two_servers
+    homes = [factories.facility(factories.town()),
+             factories.facility(factories.town("东陈镇", code="320682101"), type=FacilityType.public_home)]
+    beds = [[factories.bed(home) for _ in range(3)] for home in homes]
+    factories.user("manager1", Role.facility_manager, facilities=homes)
+    factories.user("staff1", Role.bureau_staff)
+    elder_ids = [factories.elder().id, factories.elder().id]
+    db.session.commit()
+    auth = {name: {"Authorization": "Bearer " + Browser(servers[0]).request("POST", "/api/v1/tokens", json_body={
+        "username": name, "password": factories.PASSWORD}).json()["token"]} for name in ("staff1", "manager1")}
+
+    def check_both():
+        db.session.commit()  # read the database afresh
+        for server in servers:
+            def get(path, server=server):
+                response = Browser(server).get(path, headers=auth["staff1"])
+                assert response.status == 200, response.text
+                return response.json()
+            assert_api_figures_are_fresh(get)
+
+    def post(server, path, body):
+        response = Browser(server).request("POST", path, json_body=body, headers=auth["manager1"])
+        assert response.status in (200, 201), response.text
+        return response.json()
+
+    today = local_today().isoformat()
+    check_both()
+    stay = post(servers[0], "/api/v1/stays", {"bed_id": beds[0][0].id, "elder_id": elder_ids[0], "start_on": today})
+    check_both()
+    moved = post(servers[1], f"/api/v1/stays/{stay['id']}/transfer", {"to_bed_id": beds[0][1].id, "on": today})
+    check_both()
+    post(servers[1], "/api/v1/stays", {"bed_id": beds[1][2].id, "elder_id": elder_ids[1], "start_on": today})
+    check_both()
+    post(servers[0], f"/api/v1/stays/{moved['id']}/discharge", {"end_on": today})
+    check_both()
