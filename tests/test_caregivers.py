@@ -139,6 +139,29 @@ def test_figures_per_facility_town_and_city(city):
     assert figures["city"]["nursing_beds_at_risk"] == 14
 
 
+
+def test_roster_figures_are_the_figures_without_the_staffing_check(city):
+    """A report on a past period prints only what the rosters say: the same numbers as figures(),
+    without the staffing check, and without reading today's residents or beds for it."""
+    from eldercare.cache import changed
+    from tests.test_cache import statements
+
+    changed(factories.db.session)
+    factories.db.session.commit()
+    with statements() as seen:
+        roster = queries.roster_figures(city["today"])
+    assert not [s for s in seen if "FROM stay" in s or "JOIN stay" in s]
+    full = queries.figures(city["today"])
+    staffing = {"fully_disabled", "partly_disabled", "needed", "counted", "shortfall", "short_homes", "nursing_beds",
+                "nursing_beds_at_risk"}
+    for scope_roster, scope_full in [(roster["city"], full["city"]),
+                                     *zip(roster["towns"], full["towns"], strict=True),
+                                     *((roster["facilities"][i], f) for i, f in full["facilities"].items())]:
+        assert scope_roster == {k: v for k, v in scope_full.items() if k not in staffing}
+    h1 = roster["facilities"][city["h1"].id]
+    assert (h1["caregivers"], h1["covered"], h1["certified"], h1["below_band"]) == (4, 3, 2, 1)
+    assert roster["city"]["coverage"] == 0.8 and "shortfall" not in roster["city"]
+
 def test_one_caregiver_two_facilities_over_time(city, db):
     c6 = city["c"][6]
     spells = db.session.scalars(select(Employment).where(Employment.caregiver_id == c6.id)

@@ -205,17 +205,20 @@ def open_reminders(facility_id: int) -> list[dict]:
              "caregiver_id": r.caregiver_id, "name": r.name} for r in rows]
 
 
-COUNTS = ("caregivers", "covered", "certified", "hours_met", "below_band", "fully_disabled", "partly_disabled",
-          "needed", "counted", "shortfall", "short_homes", "nursing_beds", "nursing_beds_at_risk")
+# The rosters' own counts, and those of the staffing check, which also needs today's residents and beds.
+ROSTER = ("caregivers", "covered", "certified", "hours_met", "below_band")
+STAFFING = ("fully_disabled", "partly_disabled", "needed", "counted", "shortfall", "short_homes", "nursing_beds",
+            "nursing_beds_at_risk")
 
 
-def _empty_figures() -> dict:
-    return {**dict.fromkeys(COUNTS, 0), "by_level": {level: 0 for level in (*LEVELS, NO_CERTIFICATE)}}
+def _empty_figures(counts=ROSTER + STAFFING) -> dict:
+    return {**dict.fromkeys(counts, 0), "by_level": {level: 0 for level in (*LEVELS, NO_CERTIFICATE)}}
 
 
 def _add(total: dict, part: dict) -> None:
-    for key in COUNTS:
-        total[key] += part[key]
+    for key in ROSTER + STAFFING:
+        if key in part:  # the staffing check's counts only where it was made
+            total[key] += part[key]
     for level, n in part["by_level"].items():
         total["by_level"][level] += n
 
@@ -278,49 +281,63 @@ def caregiver_tallies(day: date) -> tuple:
     return memo()
 
 
-@cached
-def figures(day: date) -> dict:
-    """Every caregiver figure for each institution, each town and the city, on `day`:
-    pre-job coverage (target 100%), caregivers by level, share certified, in-service hours met,
-    pay below band, and the staffing check with the nursing-type beds it puts at risk."""
-    by_facility: dict[int, dict] = defaultdict(_empty_figures)
+def _figures(day: date, staffing: bool) -> dict:
+    counts = ROSTER + STAFFING if staffing else ROSTER
+    by_facility: dict[int, dict] = defaultdict(partial(_empty_figures, counts))
     for r in caregiver_tallies(day):
         f = by_facility[r.facility_id]
         f["caregivers"] += r.n
         f["covered"] += r.n * r.covered
-        f["counted"] += r.n * r.covered
         f["certified"] += r.n if r.level != NO_CERTIFICATE else 0
         f["by_level"][r.level] += r.n
         f["hours_met"] += r.n * r.hours_met
         f["below_band"] += r.n * r.below_band
-    for t in facility_queries.resident_tallies():
-        if t.care_type != CareType.nursing:
-            continue
-        f = by_facility[t.facility_id]
-        f["fully_disabled"] += t.n if t.ability_level in FULLY_DISABLED else 0
-        f["partly_disabled"] += t.n if t.ability_level in PARTLY_DISABLED else 0
-    for b in facility_queries.bed_tallies():
-        if b.kind == BedKind.institution and b.care_type == CareType.nursing:
-            by_facility[b.facility_id]["nursing_beds"] += b.n
+    if staffing:
+        for t in facility_queries.resident_tallies():
+            if t.care_type != CareType.nursing:
+                continue
+            f = by_facility[t.facility_id]
+            f["fully_disabled"] += t.n if t.ability_level in FULLY_DISABLED else 0
+            f["partly_disabled"] += t.n if t.ability_level in PARTLY_DISABLED else 0
+        for b in facility_queries.bed_tallies():
+            if b.kind == BedKind.institution and b.care_type == CareType.nursing:
+                by_facility[b.facility_id]["nursing_beds"] += b.n
 
-    towns = {t.id: {"id": t.id, "name": t.name, **_empty_figures()}
+    towns = {t.id: {"id": t.id, "name": t.name, **_empty_figures(counts)}
              for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code))}
-    city = _empty_figures()
+    city = _empty_figures(counts)
     facilities = {}
     for d in facility_queries.facility_directory():
         if d.type not in INSTITUTION_TYPES:
             continue
-        f = by_facility.get(d.id) or _empty_figures()
-        f["needed"] = staffing_needed(f["fully_disabled"], f["partly_disabled"])
-        f["shortfall"] = max(0, f["needed"] - f["counted"])
-        f["short_homes"] = 1 if f["shortfall"] else 0
-        f["nursing_beds_at_risk"] = f["nursing_beds"] if f["shortfall"] else 0
+        f = by_facility.get(d.id) or _empty_figures(counts)
+        if staffing:
+            f["counted"] = f["covered"]  # trained caregivers at work
+            f["needed"] = staffing_needed(f["fully_disabled"], f["partly_disabled"])
+            f["shortfall"] = max(0, f["needed"] - f["counted"])
+            f["short_homes"] = 1 if f["shortfall"] else 0
+            f["nursing_beds_at_risk"] = f["nursing_beds"] if f["shortfall"] else 0
         facilities[d.id] = _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
         _add(towns[d.town_id], f)
     for town in towns.values():
         _add(city, town)
     return {"day": day, "minimum_hours": minimum_hours(), "city": _finish(city),
             "towns": [_finish(t) for t in towns.values()], "facilities": facilities}
+
+
+@cached
+def figures(day: date) -> dict:
+    """Every caregiver figure for each institution, each town and the city, on `day`:
+    pre-job coverage (target 100%), caregivers by level, share certified, in-service hours met,
+    pay below band, and the staffing check with the nursing-type beds it puts at risk."""
+    return _figures(day, staffing=True)
+
+
+@cached
+def roster_figures(day: date) -> dict:
+    """The same figures without the staffing check, which weighs today's residents and beds:
+    what the rosters alone say on `day` (a report on a past period), for a fraction of the reads."""
+    return _figures(day, staffing=False)
 
 
 def facility_figures(facility_id: int, day: date) -> dict | None:

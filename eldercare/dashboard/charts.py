@@ -146,12 +146,14 @@ def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
     chart = pygal.Line(
         style=PLAIN, height=380, range=(0, 1), value_formatter=labels.percent,
         legend_at_bottom=True, legend_at_bottom_columns=1 if narrow else 3, allow_interruptions=True,
-        x_label_rotation=0 if narrow else 35, x_labels_major_every=6 if narrow else None,
-        show_minor_x_labels=not narrow,
+        x_label_rotation=0 if narrow else 35, show_minor_x_labels=not narrow,
         **_options(narrow, _("City occupancy and nursing-type share by month")),
     )
     if any(m["occupancy"] is not None for m in trend):  # the targets alone are no trend: say why it is empty
         chart.x_labels = [m["month"] for m in trend]
+        # A phone names January and July only, and never the first or last month, whose label would
+        # sit on the "0%" of the axis or run off the chart's edge.
+        chart.x_labels_major = [m["month"] for m in trend[1:-1] if m["month"][-2:] in ("01", "07")]
         chart.y_labels = percent_ticks()  # pygal fails on y labels without data
         chart.add(_("occupancy"), [m["occupancy"] for m in trend])
         chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
@@ -177,7 +179,7 @@ def occupancy_by_type(occupancy: dict, labels: dict, narrow: bool = False) -> st
         chart = pygal.HorizontalStackedBar(height=170 + 40 * len(types), legend_at_bottom_columns=1, max_scale=3,
                                            **options)
     else:
-        chart = pygal.StackedBar(height=380, x_label_rotation=20, legend_at_bottom_columns=4, **options)
+        chart = pygal.StackedBar(height=380, x_label_rotation=20, legend_at_bottom_columns=2, **options)
     chart.config(style=STATES, print_values=False, legend_at_bottom=True)
     chart.x_labels = names
     rows = occupancy["by_type"]

@@ -88,7 +88,7 @@ def gather(scope: Scope, period: Period, today: date, *, live: bool | None = Non
                 data["waitlist"] = waitlist_figures()
             else:
                 data["sections_missing"].append("live")
-        community = services.community((as_of - period.start).days + 1, as_of)  # the period's days so far
+        community = services.community_points((as_of - period.start).days + 1, as_of)  # the period's days so far
         towns = community["towns"] if scope.level == "city" else {
             scope.name: community["towns"].get(scope.name, {"meal_points": 0, "mutual_aid": 0, "meals": 0,
                                                             "subsidised": 0})}
@@ -131,8 +131,9 @@ def _sum_rows(group, point, average) -> dict:
 
 
 def _caregivers(scope: Scope, day: date) -> dict | None:
-    """The caregiver figures of the scope on `day`; None while no caregiver is on its rosters."""
-    figures = caregiver_queries.figures(day)
+    """The rosters' figures of the scope on `day` (the report prints no staffing check, which
+    weighs today's residents); None while no caregiver is on its rosters."""
+    figures = caregiver_queries.roster_figures(day)
     if scope.level == "city":
         found = figures["city"]
     elif scope.level == "town":
