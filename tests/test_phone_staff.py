@@ -213,6 +213,8 @@ def _drawings(locale):
             yield f"coverage-{size}", charts.caregiver_coverage({"towns": coverage}, narrow=narrow)
             yield f"occupancy-{size}", charts.occupancy_by_type(OCCUPANCY, type_names, narrow=narrow)
             yield f"trend-{size}", charts.monthly_trend(TREND, narrow=narrow)
+            yield f"trend-empty-{size}", charts.monthly_trend([dict(m, occupancy=None, ratio=None) for m in TREND],
+                                                              narrow=narrow)
 
 
 @pytest.mark.parametrize("locale", ["zh", "en"])

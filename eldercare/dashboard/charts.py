@@ -143,13 +143,15 @@ def town_ratios(ratio: dict, narrow: bool = False) -> str:
 
 def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
     """Occupancy and the nursing-type share by month, with each year's own target as a dashed line."""
+    drawn = any(m["occupancy"] is not None for m in trend)  # the targets alone are no trend: say why it is empty
     chart = pygal.Line(
         style=PLAIN, height=380, range=(0, 1), value_formatter=labels.percent,
         legend_at_bottom=True, legend_at_bottom_columns=1 if narrow else 3, allow_interruptions=True,
         x_label_rotation=0 if narrow else 35, show_minor_x_labels=not narrow,
+        show_y_labels=drawn,  # an empty chart's axis would read pygal's own "10.0%", "20.0%", ...
         **_options(narrow, _("City occupancy and nursing-type share by month")),
     )
-    if any(m["occupancy"] is not None for m in trend):  # the targets alone are no trend: say why it is empty
+    if drawn:
         chart.x_labels = [m["month"] for m in trend]
         # A phone names January and July only, and never the first or last month, whose label would
         # sit on the "0%" of the axis or run off the chart's edge.
