@@ -97,8 +97,9 @@ def city(db, town, facility, manager):
     for status in (Status.submitted, Status.under_review, Status.approved, Status.more_info):
         factories.application(family, status=status)
     factories.caregiver_with_certificate(facility)
+    beds[5].open_to_public = True  # an ordinary bed the approved application fits: the match page lists it
     db.session.commit()
-    return {"facility": facility.id, "town": town.id, "bed": beds[0].id, "vacant_bed": beds[4].id}
+    return {"facility": facility.id, "town": town.id, "bed": beds[0].id, "vacant_bed": beds[5].id}
 
 
 def _menu_leads_to(page, link_text: str, url: re.Pattern):
@@ -144,6 +145,8 @@ def test_the_bureaus_pages_fit_a_phone(open_page, city, bureau_admin):  # noqa: 
         measured = _check(page, name)
         if name in ("dashboard", "facilities", "review-all", "town"):  # the tables the issue names
             assert any(t["wide"] and t["key"] for t in measured["tables"]), (name, measured["tables"])
+        if name == "match":
+            expect(page.get_by_test_id("ranked").locator("button")).to_have_count(1)  # one offer, 44 px (checked)
     page.goto("/dashboard")
     page.get_by_test_id("menu").locator("summary").click()
     page.screenshot(path=ARTIFACTS / "phone-menu-bureau.png")
