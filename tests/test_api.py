@@ -388,3 +388,16 @@ def test_a_new_password_ends_the_accounts_api_tokens(db, client, family, bureau_
     accounts.reset_password(bureau_admin, family, "another long passphrase")
     db.session.commit()
     assert client.get("/api/v1/applications", headers=bearer(fresh)).status_code == 401
+
+
+def test_a_misspelt_query_field_is_refused_not_ignored(app, db, client, bureau_staff, facility, town):
+    headers = bearer(token_for(bureau_staff))
+    for url, field in (("/api/v1/facilities?twon=x", "twon"), ("/api/v1/stats/care-ratio?facilty=1", "facilty"),
+                       ("/api/v1/open-beds?limit=5&x=1", "x"), (f"/api/v1/facilities/{facility.id}/beds?room=1", "room")):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 422, url
+        assert response.mimetype == "application/problem+json"
+        assert response.json["errors"] == [{"location": "query", "field": field, "detail": "Unknown field."}]
+    # The fields a route declares, and the language, are read as before.
+    assert client.get(f"/api/v1/facilities?town={town.name}&limit=5&lang=en", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/stats/care-ratio?facility={facility.id}", headers=headers).json["total_beds"] == 0
