@@ -3,7 +3,7 @@
 import math
 
 from babel.lists import format_list
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import format_decimal, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -145,7 +145,7 @@ PRIORITY_TERM = {
     "living_alone": _l("living alone"),
     "empty_nest": _l("empty nest"),
     "age": _l("age"),
-    "waiting": _l("days waiting"),
+    "waiting": _l("waiting time"),  # its figure is points (per day, capped), never days
 }
 
 POLICY_GROUP = {
@@ -206,9 +206,14 @@ def listing(items) -> str:
     return format_list(items, locale=get_locale()) if items else ""
 
 
+def points(value: float) -> str:
+    """Priority points with their unit ('3.2 分' / '3.2 points'), so no term reads as days or years."""
+    return ngettext("%(points)s point", "%(points)s points", value, points=f"{value:g}")
+
+
 def score_terms(terms) -> str:
     """The terms of a priority score, each with its points."""
-    return listing(f"{PRIORITY_TERM[term]} {points:g}" for term, points in terms)
+    return listing(f"{PRIORITY_TERM[term]} {points(value)}" for term, value in terms)
 
 
 def sentences(items) -> str:

@@ -4,6 +4,7 @@ account starting at the least powerful role, a searchable facility picker, the s
 once per row, priority points labelled as points, and an ID number error on the ID field."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -11,7 +12,9 @@ from sqlalchemy import func, select
 from eldercare.auth.models import Role, User
 from eldercare.dashboard import targets
 from eldercare.dashboard.models import CareTarget
-from eldercare.facilities.models import Bed
+from eldercare.facilities.models import Bed, CareType
+from eldercare.models import utcnow
+from eldercare.placements.models import Status
 from tests import factories
 from tests.conftest import login, post
 from tests.test_dashboard import YEAR, city  # noqa: F401  (the fixture of four towns with known shortfalls)
@@ -108,6 +111,23 @@ def test_the_town_page_shows_each_facilitys_shortfall_once(client, city, bureau_
     page = client.get(f"/dashboard/towns/{city['short'].id}?year={YEAR}").get_data(as_text=True)
     home = _text(_row(page, f'data-facility="{city["a"].id}"'))  # 2 nursing-type of 10: 6 beds short
     assert _mentions(home, 6) == 1 and "6 张" in home
+
+
+# --- priority points ------------------------------------------------------------------------------
+
+def test_waiting_is_labelled_as_points_where_the_score_is_shown(db, client, facility, bureau_staff):
+    family = factories.user("fam", Role.family)
+    application = factories.application(family, status=Status.approved)
+    application.submitted_at = utcnow() - timedelta(days=32)  # 0.1 point a day: 3.2 points
+    bed = factories.bed(facility, code="9-01", care_type=CareType.ordinary, open_to_public=True)
+    db.session.commit()
+    login(client, bureau_staff)
+    shown = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    match = client.get(f"/beds/{bed.id}/match").get_data(as_text=True)
+    for page in (shown, match):
+        assert "轮候天数" not in page  # 3.2 is not a number of days
+        assert re.search(r"轮候时长(?:</span><span>|\s)3\.2 分", page), page
+    assert re.search(r'data-testid="score-total">\d+(\.\d+)? 分<', shown)
 
 
 # --- rooms and beds ------------------------------------------------------------------------------
