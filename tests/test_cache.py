@@ -107,7 +107,13 @@ SELECT f.id, f.town_id, f.type IN {INSTITUTION} AS institution,
   COUNT(CASE WHEN b.kind = 'family_care' THEN 1 END) AS family_care,
   COUNT(CASE WHEN NOT b.out_of_service AND s.id IS NOT NULL THEN 1 END) AS occupied,
   COUNT(CASE WHEN NOT b.out_of_service AND s.id IS NULL AND h.id IS NULL AND NOT b.needs_cleaning
-        THEN 1 END) AS vacant
+        THEN 1 END) AS vacant,
+  COUNT(CASE WHEN b.kind = 'institution' AND NOT b.out_of_service AND s.id IS NOT NULL THEN 1 END)
+    AS institution_occupied,
+  COUNT(CASE WHEN b.kind = 'institution' AND NOT b.out_of_service AND s.id IS NULL AND h.id IS NULL
+        AND NOT b.needs_cleaning THEN 1 END) AS institution_vacant,
+  COUNT(CASE WHEN b.kind = 'institution' AND NOT b.out_of_service AND s.id IS NULL AND h.id IS NULL
+        AND NOT b.needs_cleaning AND b.open_to_public THEN 1 END) AS institution_vacant_open
 FROM facility f
 LEFT JOIN bed b ON b.facility_id = f.id AND b.retired_on IS NULL
 LEFT JOIN stay s ON s.bed_id = b.id AND s.end_on IS NULL
@@ -141,9 +147,11 @@ def assert_api_figures_are_fresh(get):
 
 
 def assert_figures_are_fresh(client, headers):
-    """The API's figures, care_ratio (every facility and town, the city) and the per-facility
-    counts by state, each equal to FRESH_COUNT."""
+    """The API's figures, care_ratio (every facility and town, the city), occupancy (every
+    facility, the city), the reserves' vacant beds and the per-facility counts by state, each
+    equal to FRESH_COUNT."""
     from eldercare.dashboard import services as dashboard
+    from eldercare.facilities import reserve
 
     db.session.commit()  # a new request's transaction
     api = assert_api_figures_are_fresh(lambda path: client.get(path, headers=headers).json)
@@ -157,6 +165,17 @@ def assert_figures_are_fresh(client, headers):
         assert (town["nursing"], town["total"], town["out_of_service"]) == (
             sum(r.nursing for r in in_town), sum(r.total for r in in_town), sum(r.out_of_service for r in in_town))
     assert (ratio["city"]["nursing"], ratio["city"]["total"]) == (api["nursing_beds"], api["total_beds"])
+    occupancy = dashboard.occupancy()
+    with_beds = {fid: r for fid, r in institutions.items() if r.total}
+    assert {fid: (f["total"], f["occupied_all"], f["vacant"], f["out_of_service"])
+            for fid, f in occupancy["by_facility"].items()} == {
+        fid: (r.total, r.institution_occupied, r.institution_vacant, r.out_of_service) for fid, r in with_beds.items()}
+    assert (occupancy["city"]["total"], occupancy["city"]["occupied_all"], occupancy["city"]["vacant"]) == (
+        sum(r.total for r in with_beds.values()), sum(r.institution_occupied for r in with_beds.values()),
+        sum(r.institution_vacant for r in with_beds.values()))
+    for fid, r in reserve.reserves().items():
+        assert (r.vacant_open, r.vacant_closed) == (
+            fresh[fid].institution_vacant_open, fresh[fid].institution_vacant - fresh[fid].institution_vacant_open)
     counts = queries.counts_by_facility()
     for fid, r in fresh.items():
         by_state = counts[fid]["counts"] if fid in counts else queries.empty_counts()
@@ -215,6 +234,7 @@ def test_every_cached_figure_equals_a_fresh_count_after_each_change(app, client,
         lambda: services.create_bed(manager, public, code="新-01", care_type=CareType.nursing),
         lambda: services.create_bed(manager, meals, code="家-01", care_type=CareType.ordinary,
                                     kind=BedKind.family_care),
+        lambda: services.set_open_to_public(manager, beds_of(public)[1], True),
         lambda: services.discharge(manager, stay, on=today),
         lambda: services.return_to_service(manager, second),
         lambda: services.retire_bed(manager, second),

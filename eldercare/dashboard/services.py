@@ -217,6 +217,18 @@ def occupancy_figures(counts: dict[str, int]) -> dict:
             "vacancy_rate": counts[BedState.vacant] / in_service if in_service else None}
 
 
+def _institution_occupancy(tallies) -> dict | None:
+    """occupancy_figures of one facility's institution beds (None without any)."""
+    counts = queries.empty_counts()
+    for row in tallies:
+        if row.kind == BedKind.institution:
+            counts[row.state] += row.n
+    return occupancy_figures(counts) if any(counts.values()) else None
+
+
+_institution_occupancy_now = derived(queries.bed_tallies, _institution_occupancy)  # again only for homes that changed
+
+
 @cached
 def occupancy() -> dict:
     """Institution beds by state for the city, by facility type, by town and by facility; public
@@ -225,14 +237,15 @@ def occupancy() -> dict:
     facilities = {f.id: f for f in queries.facility_directory()}
     by_type: dict[str, dict] = defaultdict(queries.empty_counts)
     by_town: dict[str, dict] = defaultdict(queries.empty_counts)
-    by_facility: dict[int, dict] = defaultdict(queries.empty_counts)
-    for row in queries.bed_tallies():
-        if row.kind != BedKind.institution:
+    by_facility: dict[int, dict] = {}
+    for facility_id, figures in _institution_occupancy_now().items():
+        if figures is None:
             continue
-        f = facilities[row.facility_id]
-        by_type[f.type.value][row.state] += row.n
-        by_town[f.town][row.state] += row.n
-        by_facility[f.id][row.state] += row.n
+        f = facilities[facility_id]
+        by_facility[facility_id] = figures
+        for sums in (by_type[f.type.value], by_town[f.town]):
+            for state in sums:
+                sums[state] += figures[state]
     tekun_reserves = reserves().values()  # the facilities that serve tekun elders: one scope for both figures
     city = queries.empty_counts()
     for counts in by_type.values():
@@ -250,7 +263,7 @@ def occupancy() -> dict:
         "city": occupancy_figures(city),
         "by_town": {town: occupancy_figures(by_town[town]) for town in
                     db.session.scalars(select(Town.name).order_by(Town.code)) if town in by_town},
-        "by_facility": {facility_id: occupancy_figures(counts) for facility_id, counts in by_facility.items()},
+        "by_facility": by_facility,
         "public_homes": public, "other_homes": occupancy_figures(others),
         "tekun_in_care": sum(r.tekun_residents for r in tekun_reserves),
         "tekun_elsewhere": sum(tekun_residents_by_facility().values()) - sum(r.tekun_residents for r in tekun_reserves),

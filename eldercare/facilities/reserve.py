@@ -13,10 +13,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import current_app
 
-from eldercare.cache import cached
+from eldercare.cache import cached, derived
 from eldercare.facilities import queries
 from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, BedState, CareType, Ownership
 from eldercare.residents.models import Category
@@ -61,13 +62,40 @@ def minimum_reserve(ownership, institution_beds: int) -> int:
     return math.ceil(share * institution_beds)
 
 
+def _tekun_residents(tallies) -> int:
+    return sum(row.n for row in tallies if row.category == Category.tekun)
+
+
+_tekun_now = derived(queries.resident_tallies, _tekun_residents)  # counted again only for homes that changed
+
+
 def tekun_residents_by_facility() -> dict[int, int]:
     """Tekun elders in institution beds now, per facility."""
-    result: dict[int, int] = defaultdict(int)
-    for row in queries.resident_tallies():
-        if row.category == Category.tekun:
-            result[row.facility_id] += row.n
-    return result
+    return defaultdict(int, _tekun_now())
+
+
+class _Beds(NamedTuple):
+    institution: int
+    vacant_closed: int  # vacant institution beds not open to the public
+    vacant_open: int
+    open_nursing: int  # of the vacant open ones, nursing-type
+    open_ordinary: int
+
+
+def _beds(tallies) -> _Beds:
+    counts = defaultdict(int)
+    for row in tallies:
+        if row.kind == BedKind.institution:
+            counts["institution"] += row.n
+            if row.state == BedState.vacant:
+                counts["vacant_open" if row.open_to_public else "vacant_closed"] += row.n
+                if row.open_to_public:
+                    counts[f"open_{row.care_type}"] += row.n
+    return _Beds(**{field: counts[field] for field in _Beds._fields})
+
+
+_beds_now = derived(queries.bed_tallies, _beds)  # worked out again only for homes that changed
+_NO_BEDS = _Beds(0, 0, 0, 0, 0)
 
 
 class _Pending:
@@ -89,39 +117,35 @@ def serving_tekun() -> list:
 @cached
 def reserves() -> dict[int, Reserve]:
     """The reserve of every facility that serves tekun elders, with the vacant beds that serve it."""
-    vacant: dict[tuple[int, bool], int] = defaultdict(int)
-    beds: dict[int, int] = defaultdict(int)
-    for row in queries.bed_tallies():
-        if row.kind == BedKind.institution:
-            beds[row.facility_id] += row.n
-            if row.state == BedState.vacant:
-                vacant[row.facility_id, row.open_to_public] += row.n
+    beds = _beds_now()
     tekun = tekun_residents_by_facility()
     pending = defaultdict(int, _Pending.by_facility())
-    return {f.id: Reserve(
-        reserve=reserve_of(f.tekun_reserve, tekun[f.id], pending[f.id], minimum_reserve(f.ownership, beds[f.id])),
-        tekun_residents=tekun[f.id], vacant_closed=vacant[f.id, False], vacant_open=vacant[f.id, True],
-    ) for f in serving_tekun()}
+    result = {}
+    for f in serving_tekun():
+        b = beds.get(f.id, _NO_BEDS)
+        minimum = minimum_reserve(f.ownership, b.institution)
+        result[f.id] = Reserve(reserve=reserve_of(f.tekun_reserve, tekun[f.id], pending[f.id], minimum),
+                               tekun_residents=tekun[f.id], vacant_closed=b.vacant_closed, vacant_open=b.vacant_open)
+    return result
 
 
 @cached
 def open_beds_by_care_type() -> dict[int, dict[str, int]]:
     """Per institution: open beds by care type. Where a facility's reserve takes open beds
     back, it takes ordinary ones first, keeping nursing-type beds for disabled elders."""
-    institution_ids = {f.id for f in queries.facility_directory() if f.type in INSTITUTION_TYPES}
-    result: dict[int, dict[str, int]] = defaultdict(lambda: {CareType.nursing.value: 0, CareType.ordinary.value: 0})
-    for row in queries.bed_tallies():
-        if row.facility_id in institution_ids and row.kind == BedKind.institution and row.open_to_public \
-                and row.state == BedState.vacant:
-            result[row.facility_id][row.care_type] += row.n
+    beds = _beds_now()
+    result = {f.id: {CareType.nursing.value: beds[f.id].open_nursing, CareType.ordinary.value: beds[f.id].open_ordinary}
+              for f in queries.facility_directory() if f.type in INSTITUTION_TYPES and f.id in beds}
     for facility_id, r in reserves().items():
         deficit = r.deficit
-        counts = result[facility_id]
+        counts = result.get(facility_id)
+        if counts is None:
+            continue
         for care in (CareType.ordinary.value, CareType.nursing.value):
             taken = min(deficit, counts[care])
             counts[care] -= taken
             deficit -= taken
-    return {f: dict(c) for f, c in result.items() if sum(c.values())}
+    return {f: c for f, c in result.items() if sum(c.values())}
 
 
 def open_beds_by_facility() -> dict[int, int]:
