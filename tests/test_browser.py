@@ -296,8 +296,9 @@ def test_bureau_staff_see_the_service_ratios_on_the_dashboard(app, db, page, bur
         expect(row.get_by_test_id("town-ratio")).to_have_text(_percent(towns[name]["ratio"]))
     expect(page.get_by_test_id("city-ratio-value")).to_have_text(_percent(figures["city"]["ratio"]))
 
-    # The town chart is inline SVG in the page, with each town and its share printed on it.
-    chart = page.locator("section:has([data-testid=town-table]) svg.pygal-chart")
+    # The town chart is inline SVG in the page, with each town and its share printed on it (the wide
+    # drawing on a desktop; a phone shows the narrow one instead).
+    chart = page.locator("section:has([data-testid=town-table]) .chart-wide svg.pygal-chart")
     expect(chart).to_have_count(1)
     expect(chart).to_be_visible()
     for name in (TOWN_A, TOWN_B):
@@ -310,6 +311,8 @@ def test_bureau_staff_see_the_service_ratios_on_the_dashboard(app, db, page, bur
     # first screen unpainted (blank) in a full-page capture.
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.evaluate("window.scrollTo(0, 0)")
+    expect(chart).to_be_hidden()
+    expect(page.locator("section:has([data-testid=town-table]) .chart-narrow svg.pygal-chart")).to_be_visible()
     _screenshot(page, "dashboard-phone.png")
     page.set_viewport_size(DESKTOP)
 
@@ -642,6 +645,8 @@ def test_an_empty_trend_chart_says_why_on_a_phone(app, db, open_page, bureau_sta
     staff = open_page(PHONE, is_mobile=True, has_touch=True)
     _log_in(staff, bureau_staff.username)
     staff.goto("/dashboard/trends")
-    expect(staff.locator("main svg")).to_contain_text("暂无每日数据")
-    expect(staff.locator("main svg")).not_to_contain_text("No data")
+    chart = staff.locator("main .chart-narrow svg")  # the drawing a phone shows
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("暂无每日数据")
+    expect(chart).not_to_contain_text("No data")
     _screenshot(staff, "trends-empty-phone.png")
