@@ -11,9 +11,12 @@ of this process over keep-alive connections to 127.0.0.1 only, for a bounded tim
   --mix full   50 users: managers view boards and beds, admit, discharge, hold and release;
                the bureau views the dashboard and the review list, approves applications and
                offers beds; families view open beds and apply (through the JSON API)
-  --faults     with --mix full: PostgreSQL restarted a third of the way in (503 while it is
-               down, no 500, recovery timed), Redis stopped for a while two thirds in (logins
-               must still work, with a warning in the log)
+  --faults     with --mix full, a third of the way in: `all` cuts the database for 10 s through
+               a TCP proxy of this process (bench/proxy.py: every connection closed, new ones
+               refused), `restart` restarts PostgreSQL itself (only on a machine of one's own:
+               every other user of the server stops too); either way 503 while it is down, no
+               500, and each gunicorn worker's recovery timed; then Redis stopped for a while
+               two thirds in (logins must still work, with a warning in the log)
 
 Prints requests per second, p50/p95/p99 and errors per kind of request, then checks the data:
 no bed with two open stays, no elder in two beds, every admission answered with success is in
@@ -39,11 +42,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench import servers  # noqa: E402
 from bench.client import Browser  # noqa: E402
+from bench.proxy import Proxy  # noqa: E402
 
 DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/eldercare_load")
 DEMO_PASSWORD = "eldercare-demo"
 LOAD_PREFIX = "load-"
 MANAGERS, BUREAU, FAMILIES = 30, 8, 12  # 50 simulated users in the full mix
+OUTAGE_SECONDS = 10  # how long --faults all cuts the database
+RECOVERY_SECONDS = 10  # issue 15: every worker answers again within 10 s of the database being back
 ID_NUMBER_SHAPE = re.compile(r"(?<![0-9])[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
                              r"[0-9]{3}[0-9Xx](?![0-9])")
 
@@ -386,15 +392,22 @@ def check_data(url, base, rec: Recorder) -> list[str]:
 
 
 class Stack:
-    """Redis of its own on a free port, and gunicorn on another."""
+    """Redis of its own on a free port, gunicorn on another, and with `proxied` (--faults all) a
+    proxy between gunicorn and PostgreSQL to cut (not otherwise: it costs a thread hop a statement)."""
 
-    def __init__(self, url, workers, threads, log_path):
+    def __init__(self, url, workers, threads, log_path, proxied=False):
         self.redis_port = servers.free_port()
         self.port = servers.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
         self.log = open(log_path, "wb")
         self.redis = None
         self.start_redis()
+        self.proxy = None
+        if proxied:
+            host, port = re.search(r"@([^:/]+):?(\d*)/", url).groups()
+            self.proxy = Proxy(int(port or 5432), host).start()
+            url = url.replace(f"@{host}{':' + port if port else ''}/", f"@127.0.0.1:{self.proxy.port}/")
         env = servers.production_env(url, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{self.redis_port}",
                                      RATELIMIT_KEY_PREFIX="eldercare-load", LOGIN_FAILURE_LIMIT="1000 per minute",
                                      LOGIN_ADDRESS_LIMIT="1000 per minute")
@@ -415,6 +428,8 @@ class Stack:
 
     def close(self):
         servers.stop(self.gunicorn)
+        if self.proxy is not None:
+            self.proxy.close()
         if self.redis.poll() is None:
             self.stop_redis()
         self.log.close()
@@ -439,11 +454,14 @@ def ensure_postgres() -> None:
 
 
 def faults(stack: Stack, seconds: float, rec: Recorder, notes: dict, kinds: str):
-    """PostgreSQL restarted at a third of the run (kinds 'all'); Redis stopped for 5 s at two thirds."""
+    """At a third of the run the database cut (kinds 'all') or PostgreSQL restarted ('restart'), and
+    each worker's recovery timed; Redis stopped for 5 s at two thirds."""
     started = time.monotonic()
     time.sleep(seconds / 3)
-    if kinds == "all":
-        restart_postgres(stack, notes)
+    if kinds in ("all", "restart"):
+        (cut_database if kinds == "all" else restart_postgres)(stack, notes)
+        notes["workers"] = servers.recovery(stack.base, stack.log_path, notes["pg_up_at"], limit=3 * RECOVERY_SECONDS,
+                                            probe=None)
     time.sleep(max(0.0, started + 2 * seconds / 3 - time.monotonic()))
     stack.stop_redis()
     notes["redis_down"] = time.monotonic()
@@ -455,6 +473,15 @@ def faults(stack: Stack, seconds: float, rec: Recorder, notes: dict, kinds: str)
     time.sleep(5)
     stack.start_redis()
     notes["redis_up"] = time.monotonic()
+
+
+def cut_database(stack: Stack, notes: dict):
+    """Every connection between the app and PostgreSQL closed and new ones refused, for OUTAGE_SECONDS."""
+    notes["pg_down"] = time.monotonic()
+    stack.proxy.cut("down")
+    time.sleep(OUTAGE_SECONDS)
+    stack.proxy.restore()
+    notes["pg_up"], notes["pg_up_at"] = time.monotonic(), time.time()
 
 
 def restart_postgres(stack: Stack, notes: dict):
@@ -470,17 +497,8 @@ def restart_postgres(stack: Stack, notes: dict):
             subprocess.run([*ctl, "--mode", "immediate", postgres_cluster(), "main", "stop"],
                            capture_output=True, text=True, timeout=60)
         subprocess.run([*ctl, postgres_cluster(), "main", "start"], capture_output=True, text=True, timeout=120)
-        ensure_postgres()
-        notes["pg_up"] = time.monotonic()
-        probe = Browser(stack.base, timeout=5)
-        while time.monotonic() - notes["pg_up"] < 30:
-            try:
-                if probe.get("/readyz").status == 200:
-                    notes["recovered"] = time.monotonic()
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
+        ensure_postgres()  # pg_isready answers: the clock of each worker's recovery starts here
+        notes["pg_up"], notes["pg_up_at"] = time.monotonic(), time.time()
     finally:
         ensure_postgres()
 
@@ -492,8 +510,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=None, help="read mix: connections (default 32)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--faults", choices=["none", "redis", "all"], default="none",
-                        help="all: PostgreSQL restarted, then Redis stopped; redis: Redis stopped only")
+    parser.add_argument("--faults", choices=["none", "redis", "all", "restart"], default="none",
+                        help="all: the database cut through a proxy, then Redis stopped; restart: PostgreSQL "
+                             "itself restarted (a machine of one's own only), then Redis stopped; redis: Redis only")
     args = parser.parse_args()
     if not shutil.which("redis-server") or not shutil.which("pg_isready"):
         print("needs redis-server and the PostgreSQL client tools")
@@ -503,7 +522,7 @@ def main() -> int:
     ensure_postgres()
     prepare(DATABASE_URL)
     log_path = ROOT / "instance" / "bench-load.log"
-    stack = Stack(DATABASE_URL, args.workers, args.threads, log_path)
+    stack = Stack(DATABASE_URL, args.workers, args.threads, log_path, proxied=args.faults == "all")
     failures = []
     try:
         if args.mix == "read":
@@ -523,26 +542,33 @@ def main() -> int:
             run_users(stack.base, [(manager_user, MANAGERS), (bureau_user, BUREAU), (family_user, FAMILIES)],
                       args.seconds, rec, on_begin=on_begin)
             report(f"Full mix, {MANAGERS + BUREAU + FAMILIES} users", rec.rows, args.seconds)
-            outage = (notes.get("pg_down", 0), notes.get("recovered", notes.get("pg_up", 0)) + 1)
+            workers = notes.get("workers", {})
+            back = notes.get("pg_up", 0) + max(workers.values(), default=0)
+            outage = (notes.get("pg_down", 0), back + 1)
             during = [r for r in rec.rows if outage[0] <= r[3] <= outage[1]]
             errors = [r for r in rec.rows if (r[1] == 0 or r[1] >= 500) and not (outage[0] <= r[3] <= outage[1])]
             if errors:
                 failures.append(f"{len(errors)} errors (5xx or no answer) outside the outage: "
                                 f"{sorted({(r[0], r[1]) for r in errors})[:10]}")
-            if args.faults == "all" and "pg_up" not in notes:
+            if args.faults in ("all", "restart") and "pg_up" not in notes:
                 failures.append(f"the fault injection did not finish: {notes}")
-            elif args.faults == "all":
+            elif args.faults in ("all", "restart"):
                 if notes.get("restart_error"):
                     print(f"PostgreSQL restart: {notes['restart_error']}")
-                bad = [r for r in during if r[1] >= 500 and r[1] != 503]
-                print(f"\nPostgreSQL restart: down for {notes['pg_up'] - notes['pg_down']:.1f} s; answers meanwhile: "
+                bad = [r for r in during if r[1] == 0 or (r[1] >= 500 and r[1] != 503)]
+                booted = servers.worker_pids(stack.log_path)
+                print(f"\nDatabase {'cut' if args.faults == 'all' else 'restarted'}: down for "
+                      f"{notes['pg_up'] - notes['pg_down']:.1f} s; answers meanwhile: "
                       + ", ".join(f"{s}:{sum(1 for r in during if r[1] == s)}" for s in sorted({r[1] for r in during}))
-                      + f"; ready again {notes.get('recovered', float('nan')) - notes['pg_up']:.1f} s "
+                      + "; each worker serving the database again after it was back: "
+                      + ", ".join(f"{workers[pid]:.1f} s" if pid in workers else "none" for pid in sorted(booted))
+                      + f" (in the server's log); the last 503 reached a user "
+                      f"{max((r[3] for r in rec.rows if r[1] == 503), default=notes['pg_up']) - notes['pg_up']:.1f} s "
                       "after it was back")
                 if bad:
-                    failures.append(f"{len(bad)} answers other than 503 among the 5xx while PostgreSQL was down")
-                if "recovered" not in notes or notes["recovered"] - notes["pg_up"] > 10:
-                    failures.append("not ready within 10 s of PostgreSQL being back")
+                    failures.append(f"{len(bad)} answers other than 503 while the database was down")
+                if workers.keys() != booted or max(workers.values()) > RECOVERY_SECONDS:
+                    failures.append(f"not every worker answered within {RECOVERY_SECONDS} s of the database being back")
             if args.faults != "none":
                 print(f"Redis stopped: logins answered {notes.get('logins_without_redis')} (302 = logged in)")
                 if notes.get("logins_without_redis") != [302, 302, 302]:

@@ -1,6 +1,8 @@
 """Start and stop gunicorn instances of the app on this machine (the load test, the two-server test)."""
 
+import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -62,3 +64,49 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def worker_pids(log_path: Path) -> set[int]:
+    """The gunicorn workers booted so far, from its log."""
+    return {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log_path.read_text(errors="replace"))}
+
+
+def request_lines(log_path: Path) -> list[dict]:
+    """The app's request lines (eldercare/ops/requestlog.py), each with the wall-clock times at which
+    its worker began and finished it (`began`, `ended`, as time.time())."""
+    lines = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"eldercare.request"' in line:
+            entry = json.loads(line)
+            stamp, _, millis = entry["time"].partition(".")
+            entry["ended"] = time.mktime(time.strptime(stamp, "%Y-%m-%dT%H:%M:%S")) + int(millis or 0) / 1000
+            entry["began"] = entry["ended"] - entry["duration_ms"] / 1000
+            lines.append(entry)
+    return lines
+
+
+def recovery(base: str, log_path: Path, since: float, limit: float, probe: str | None = "/open-beds"
+             ) -> dict[int, float]:
+    """After an outage of the database that ended at `since` (time.time()): for each gunicorn worker,
+    seconds from `since` to the end of the first request it began after `since` and answered with
+    anything but 503 (every page but /healthz reads the database: the user, the figures). Measured
+    in the server's log, so the time a request waited for a free worker under load is not counted,
+    only whether the worker can use the database again. Until each worker has one or `limit`
+    seconds have passed, `probe` is requested on new connections (so that every worker gets some);
+    with probe=None the traffic of others is waited for."""
+    workers = worker_pids(log_path)
+    recovered = {}
+    while set(recovered) != workers and time.time() - since < limit:
+        if probe is not None:
+            browser = Browser(base, timeout=limit)
+            try:
+                browser.get(probe)
+            except OSError:
+                pass
+            browser.close()
+        else:
+            time.sleep(0.2)
+        for line in request_lines(log_path):
+            if line["began"] >= since and line["status"] != 503 and line["route"] != "/healthz":
+                recovered[line["pid"]] = min(recovered.get(line["pid"], limit), line["ended"] - since)
+    return recovered

@@ -29,7 +29,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         # The process id tells a gunicorn worker's lines from another's (how each recovered from an outage).
-        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname.lower(),
+        line = {"time": f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')}.{int(record.msecs):03d}",
+                "level": record.levelname.lower(),
                 "logger": record.name, "pid": record.process}
         if isinstance(record.msg, dict):
             line.update(record.msg)
