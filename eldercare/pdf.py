@@ -46,8 +46,15 @@ def static_fetcher(static_dir: Path):
     return StaticFilesOnly(allowed_protocols=("data",))
 
 
+# The font files found, asked of fontconfig once per process (fc-match takes tens of milliseconds,
+# a few percent of a report); a missing font is asked again, and warned about, every time.
+_found: dict[str, str] = {}
+
+
 def installed_font(family: str = CJK_FONT) -> str | None:
     """The file fontconfig would use for `family`, or None (with a warning) when it is missing."""
+    if family in _found:
+        return _found[family]
     fc_match = shutil.which("fc-match")
     found = None
     if fc_match:
@@ -58,6 +65,8 @@ def installed_font(family: str = CJK_FONT) -> str | None:
     if found is None:
         log.warning("The font %s is not installed (Debian package fonts-noto-cjk): Chinese text in PDF "
                     "reports will be set in a fallback font or missing.", family)
+    else:
+        _found[family] = found
     return found
 
 

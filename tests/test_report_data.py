@@ -5,13 +5,14 @@ inside it, and a month with no data."""
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, format_decimal
 
 from eldercare.dashboard import services
 from eldercare.errors import InvalidInput
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, FacilityType
 from eldercare.labels import percent
-from eldercare.reports import data
+from eldercare.reports import data, render
 from eldercare.reports.making import previous_month
 from eldercare.reports.periods import check_period, parse_period, resolve_scope
 from eldercare.timekeeping import local_today
@@ -113,6 +114,14 @@ def test_percent_never_shows_a_shortfall_as_the_target():
     assert percent(37 / 50) == "74.0%"
     assert percent(None) == "—"
 
+
+
+def test_counts_are_written_as_babel_writes_them(app):
+    for language in ("zh", "en"):
+        with force_locale(language):
+            for value in (0, 7, 999, 1000, 12345, 1234567, -4321, 2.5, 3.5, 1999.6):
+                assert render.number(value) == format_decimal(value, format="#,##0"), (language, value)
+            assert render.number(None) == "—"
 
 def test_a_running_period_counts_its_days_so_far(history):
     today = local_today()

@@ -150,6 +150,7 @@ def test_url_fetcher_loads_only_static_files(app):
 
 def test_missing_font_is_logged(monkeypatch, caplog):
     assert pdf.installed_font() and pdf.installed_font().endswith((".ttc", ".otf", ".ttf"))
+    monkeypatch.setattr(pdf, "_found", {})  # as in a new process
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert pdf.installed_font() is None
     assert "fonts-noto-cjk" in caplog.text
