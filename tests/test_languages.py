@@ -143,3 +143,25 @@ def test_lists_and_labels_follow_the_readers_punctuation(app):
             assert labels.labelled("Address") + labels.bracketed("son") == "Address: (son)"
             assert labels.sentences(["required", "too long"]) == "required; too long"
         assert labels.listing([]) == ""
+
+
+def test_a_failed_report_reads_in_the_language_of_whoever_looks(app, db, client, bureau_staff, facility, monkeypatch):
+    from eldercare.errors import DomainError
+    from eldercare.reports import making
+    from eldercare.reports.models import JobStatus, ReportJob
+
+    _report_id, job_id = factories.report_and_job(facility)
+
+    def refuse(*args, **kwargs):
+        raise DomainError(_l("Reports are made in Chinese or English."))
+
+    monkeypatch.setattr(making, "make", refuse)
+    with app.app_context(), force_locale("zh"):  # the worker's language is not the reader's
+        making.run_job(job_id)
+    job = db.session.get(ReportJob, job_id)
+    assert job.status == JobStatus.failed
+    bureau_staff.locale = "en"
+    db.session.commit()
+    login(client, bureau_staff)
+    page = client.get(f"/reports/jobs/{job_id}").get_data(as_text=True)
+    assert "Reports are made in Chinese or English." in page

@@ -49,3 +49,43 @@ def test_upgrade_check_downgrade_to_base_and_upgrade_again(fresh_database):
         run("upgrade")
         run("check")
         db.engine.dispose()
+
+
+def test_messages_written_before_0014_are_kept_as_text_and_back(fresh_database):
+    """0014 keeps messages as a text's key and values: an older sentence stays readable as it was,
+    and going back writes a kept message as its English sentence."""
+    url, engine_options = fresh_database
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=engine_options)
+    runner = app.test_cli_runner()
+
+    def run(*args):
+        result = runner.invoke(args=["db", *args])
+        assert result.exit_code == 0, f"flask db {' '.join(args)}:\n{result.output}"
+
+    with app.app_context():
+        from eldercare.extensions import db
+        from eldercare.notifications import Notification
+        from eldercare.reports.models import ReportJob
+
+        run("upgrade", "0013")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO \"user\" (id, username, password_hash, role, full_name, active, "
+                              "session_generation, created_at) VALUES (1, 'u', 'x', 'family', 'u', true, 0, "
+                              "'2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO notification (id, user_id, text, created_at) VALUES "
+                              "(1, 1, '旧消息：已通过', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO report_job (id, kind, scope, period, language, scheduled, status, "
+                              "progress, message, created_at) VALUES (1, 'occupancy', 'city', '2026-10', 'zh', "
+                              "false, 'failed', 0, '报表未能生成', '2026-01-01 00:00:00')"))
+        run("upgrade")
+        db.session.remove()
+        assert db.session.get(Notification, 1).text == "旧消息：已通过"
+        assert db.session.get(ReportJob, 1).message_text == "报表未能生成"
+        db.session.get(ReportJob, 1).message = {"msgid": "Bed %(code)s", "values": {"code": "101-1"}}
+        db.session.commit()
+        db.session.remove()
+        run("downgrade", "0013")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT text FROM notification")).scalar() == "旧消息：已通过"
+            assert conn.execute(text("SELECT message FROM report_job")).scalar() == "Bed 101-1"
+        db.engine.dispose()

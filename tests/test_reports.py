@@ -244,7 +244,7 @@ def test_web_order_runs_outside_the_request_and_offers_the_download(app, client,
     assert response.status_code == 302 and "/reports/jobs/" in response.headers["Location"]
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
     job = _wait_for(job_id)
-    assert job.status == JobStatus.done and job.progress == 100, job.message
+    assert job.status == JobStatus.done and job.progress == 100, job.message_text
     page = client.get(f"/reports/jobs/{job_id}").get_data(as_text=True)
     assert 'data-testid="download"' in page
     pdf_bytes = client.get(f"/reports/{job.report_id}/file").data

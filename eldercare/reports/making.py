@@ -18,6 +18,7 @@ from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities.models import Town
 from eldercare.models import insert_ignoring_duplicates, utcnow
+from eldercare.notifications import kept
 from eldercare.reports import archive, data, render
 from eldercare.reports.models import JobStatus, Report, ReportJob, ReportKind, Source
 from eldercare.reports.periods import Period, Scope, check_period, parse_period, resolve_scope, scope_from_key
@@ -75,11 +76,11 @@ def run_job(job_id: int) -> ReportJob:
         job.report_id, job.status, job.progress = report.id, JobStatus.done, 100
     except DomainError as error:
         db.session.rollback()
-        job.status, job.message = JobStatus.failed, str(error)
+        job.status, job.message = JobStatus.failed, kept(error.message)
     except Exception:
         log.exception("Report job %s failed", job_id)
         db.session.rollback()
-        job.status, job.message = JobStatus.failed, str(_l("The report could not be made; please try again."))
+        job.status, job.message = JobStatus.failed, kept(_l("The report could not be made; please try again."))
     job.finished_at = utcnow()
     db.session.commit()
     return job

@@ -3,10 +3,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eldercare.models import Base, db_enum, utcnow
+from eldercare.notifications import rendered
 
 
 class ReportKind(enum.StrEnum):
@@ -76,10 +77,16 @@ class ReportJob(Base):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     status: Mapped[JobStatus] = mapped_column(db_enum(JobStatus), default=JobStatus.queued)
     progress: Mapped[int] = mapped_column(default=0)  # percent
-    message: Mapped[str] = mapped_column(Text, default="")
+    # Why it failed, kept as a text's key and values (notifications.kept) for its reader's language.
+    message: Mapped[dict | str] = mapped_column(JSON, default="")
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
     report = relationship("Report")
     requested_by = relationship("User")
+
+    @property
+    def message_text(self) -> str:
+        """Why it failed, in the language of whoever reads it."""
+        return rendered(self.message)
