@@ -55,10 +55,13 @@ messages: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
-# In-process page timings (bench/run.py), then the load test of the production stack (bench/load.py:
-# gunicorn with 4 workers on PostgreSQL and Redis; it restarts PostgreSQL once, and starts it again
-# whatever happens). BENCH_SECONDS sets the length of each load run (default 60).
+# In-process page timings (bench/run.py), province scale (bench/province.py: the --scale 40 demo in
+# PostgreSQL, seeded on first use, 20 minutes or more), then the load test of the production stack
+# (bench/load.py: gunicorn with 4 workers on PostgreSQL and Redis; the database is cut for 10 s
+# through a proxy of its own, the server itself is not restarted). BENCH_SECONDS sets the length of
+# each load run (default 60).
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/province.py
 	$(PY) bench/load.py --mix read --seconds $${BENCH_SECONDS:-60}
 	$(PY) bench/load.py --mix full --faults all --seconds $${BENCH_SECONDS:-60}
