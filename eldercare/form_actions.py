@@ -11,11 +11,18 @@ from flask_babel import lazy_gettext as _l
 from eldercare import labels
 from eldercare.errors import DomainError
 from eldercare.extensions import db
+from eldercare.identity import InvalidIdNumber
 
 
 def errors_of(form) -> str:
     return labels.sentences(labels.labelled(form[name].label.text) + labels.sentences(errors)
                             for name, errors in form.errors.items())
+
+
+def show_error(form, error: DomainError) -> None:
+    """A refused action's reason on a form shown again: an invalid ID number marks the form's ID
+    number field, anything else heads the form."""
+    (form.id_number.errors if isinstance(error, InvalidIdNumber) else form.form_errors).append(str(error))
 
 
 def run(form, action, success, back, then=None):

@@ -10,11 +10,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from eldercare.auth.models import Role, User
+from eldercare.caregivers.models import Caregiver
 from eldercare.dashboard import targets
 from eldercare.dashboard.models import CareTarget
 from eldercare.facilities.models import Bed, CareType
 from eldercare.models import utcnow
 from eldercare.placements.models import Status
+from eldercare.timekeeping import local_today
 from tests import factories
 from tests.conftest import login, post
 from tests.test_dashboard import YEAR, city  # noqa: F401  (the fixture of four towns with known shortfalls)
@@ -237,3 +239,16 @@ def test_the_family_form_keeps_its_searchable_homes_list(client, family, facilit
     page = client.get("/applications/new").get_data(as_text=True)
     assert re.search(r'<input[^>]*data-filter-list="preferred_facility_ids"', page)
     assert re.search(r'<ul class="checks homes" id="preferred_facility_ids">', page)
+
+
+# --- ID numbers ------------------------------------------------------------------------------
+
+def test_an_id_number_error_marks_the_id_field_when_hiring_a_caregiver(db, client, manager, facility):
+    login(client, manager)
+    response = post(client, f"/facilities/{facility.id}/caregivers/new", {
+        "name": "甲", "id_number": "340524198001010013", "post": "caregiver",
+        "hired_on": local_today().isoformat(), "monthly_pay": "4200"})
+    assert response.status_code == 422
+    field = _field(response.get_data(as_text=True), "id_number")
+    assert 'class="field has-error"' in field and 'class="error"' in field
+    assert _count(db, Caregiver) == 0

@@ -80,7 +80,7 @@ def hire(facility_id):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.form_errors.append(str(error))
+            form_actions.show_error(form, error)
         else:
             flash(_l("%(name)s is on the roster. Record their pre-job training next.", name=form.name.data),
                   "success")

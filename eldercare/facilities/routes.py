@@ -1,9 +1,8 @@
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -28,7 +27,6 @@ from eldercare.facilities.forms import (
     TransferForm,
 )
 from eldercare.facilities.models import Bed, BedKind, BedState, CareType, EndReason, Facility, FacilityType, Room
-from eldercare.identity import InvalidIdNumber
 from eldercare.models import utcnow
 from eldercare.residents.models import AssessmentReason, CaseSource, Category
 from eldercare.residents.routes import assessment_page
@@ -165,7 +163,7 @@ def admit(facility_id):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            (form.id_number.errors if isinstance(error, InvalidIdNumber) else form.form_errors).append(str(error))
+            form_actions.show_error(form, error)
         else:
             flash(_l("%(name)s was admitted to bed %(code)s.", name=elder.name, code=bed.code), "success")
             if case is not None:

@@ -12,7 +12,7 @@ from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
 from eldercare.facilities.models import Bed, BedState, Town
-from eldercare.identity import InvalidIdNumber, mask_id_number
+from eldercare.identity import mask_id_number
 from eldercare.notifications import mark_all_read, recent
 from eldercare.placements import matching, next_steps, priority, public, queries, workflow
 from eldercare.placements.documents import OPEN_FOR_DOCUMENTS, applications_of_town, documents_of
@@ -120,18 +120,13 @@ def _edit(application):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            form_actions.show_error(form, error)
         else:
             flash(_l("Saved. Check it, then send it to the civil-affairs bureau."), "success")
             return redirect(url_for("placements.show", application_id=saved.id))
     status = 422 if request.method == "POST" else 200
     return render_template("placements/form.html", form=form, application=application,
                            masked_id=mask_id_number(application.id_number) if application else None), status
-
-
-def _show_error(form, error):
-    """An ID number error marks the ID field; anything else heads the form."""
-    (form.id_number.errors if isinstance(error, InvalidIdNumber) else form.form_errors).append(str(error))
 
 
 @bp.route("/applications/<int:application_id>", methods=["GET"])
