@@ -147,7 +147,7 @@ def test_bulk_add_names_the_beds_it_added(db, client, manager, facility):
     added = re.search(r'data-testid="added-beds".*?</section>', page, re.S).group(0)
     beds = db.session.scalars(select(Bed).where(Bed.code != "A101-01").order_by(Bed.code)).all()
     assert [b.code for b in beds] == [f"A101-{n:02d}" for n in range(2, 14)]
-    assert re.findall(r'<a href="/beds/(\d+)">([^<]+)</a>', added) == [(str(b.id), b.code) for b in beds]
+    assert re.findall(r'<a class="button" href="/beds/(\d+)">([^<]+)</a>', added) == [(str(b.id), b.code) for b in beds]
     # The list is shown once, after the addition, not on every later visit.
     assert 'data-testid="added-beds"' not in client.get(f"/facilities/{facility.id}/rooms").get_data(as_text=True)
 

@@ -57,6 +57,7 @@ def test_the_rooms_page_puts_its_forms_first_and_a_room_opens_its_beds(app, db, 
     expect(added).to_have_count(12)
     expect(added.first).to_have_text("101-07")
     expect(added.last).to_have_text("101-18")
+    assert all(box["height"] >= 44 for box in (link.bounding_box() for link in added.all()))  # a finger's size
     expect(table.locator("tr", has_text="101").locator("td.num")).to_have_text("18")
     expect(table.locator("tr", has_text="100").locator("td.num")).to_have_text("12")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
