@@ -14,7 +14,6 @@ import pytest
 from flask_babel import force_locale
 from playwright.sync_api import expect
 
-from eldercare import labels
 from eldercare.auth.models import Role
 from eldercare.dashboard import charts
 from eldercare.facilities import services as bed_services
@@ -182,8 +181,8 @@ def _overlaps(boxes):
     pairs = []
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
-            if a["rotated"] or b["rotated"]:
-                continue  # slanted town names: their upright boxes overlap where the words do not
+            if a["rotated"] and b["rotated"]:
+                continue  # two slanted names: their upright boxes overlap where the words do not
             dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
             dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
             if dx > SLACK and dy > SLACK:
@@ -205,7 +204,6 @@ TREND = [{"month": f"{2025 + m // 12}-{m % 12 + 1:02d}", "occupancy": 0.55 + m /
 def _drawings(locale):
     """Every chart in both drawings, drawn from the demo's figures (and targets near a tick)."""
     with force_locale(locale):
-        type_names = {t: labels.FACILITY_TYPE[FacilityType(t)] for t in OCCUPANCY["by_type"]}
         for narrow in (False, True):
             size = "narrow" if narrow else "wide"
             for target in (0.74, 0.78, 0.5):
@@ -214,7 +212,7 @@ def _drawings(locale):
             coverage = [{"name": n, "caregivers": 40, "coverage": min(s + 0.2, 1), "uncovered": int(s < 0.75)}
                         for n, s in zip(TOWNS, SHARES, strict=True)]
             yield f"coverage-{size}", charts.caregiver_coverage({"towns": coverage}, narrow=narrow)
-            yield f"occupancy-{size}", charts.occupancy_by_type(OCCUPANCY, type_names, narrow=narrow)
+            yield f"occupancy-{size}", charts.occupancy_by_type(OCCUPANCY, narrow=narrow)
             yield f"trend-{size}", charts.monthly_trend(TREND, narrow=narrow)
             yield f"trend-empty-{size}", charts.monthly_trend([dict(m, occupancy=None, ratio=None) for m in TREND],
                                                               narrow=narrow)

@@ -4,6 +4,7 @@ No JavaScript (pygal's tooltips script would come from a CDN); labels and values
 printed on the chart instead, which also reads better for people who do not hover.
 """
 
+import math
 import re
 import unicodedata
 
@@ -89,12 +90,16 @@ def percent_ticks(target: float | None = None, gap: float = TICK_GAP[WIDE]) -> l
     return [{"value": v, "label": format_decimal(round(v * 100, 1), format="0.#") + "%"} for v in values]
 
 
-def _options(narrow: bool, title: str, labels=()) -> dict:
-    """Size, title and margins for one of the two drawings."""
+def _options(narrow: bool, title: str, labels=(), rotation: float = 0) -> dict:
+    """Size, title and margins for one of the two drawings: the room pygal misses for Chinese labels
+    goes to the left when narrow (lying bars, names on the left) and, for slanted names under upright
+    bars, below, so that their ends are not cut at the foot of the chart."""
     width = NARROW if narrow else WIDE
+    room = _cjk_room(labels, STYLE.label_font_size)
     return {"width": width, "title": _wrapped(title, width - 2 * 20, STYLE.title_font_size),
-            "margin_left": 20 + (_cjk_room(labels, STYLE.label_font_size) if narrow else 0),
-            "js": [], "truncate_label": -1, "truncate_legend": -1}
+            "margin_left": 20 + (room if narrow else 0),
+            "margin_bottom": 20 + (0 if narrow else round(room * math.sin(math.radians(rotation)))),
+            "x_label_rotation": rotation, "js": [], "truncate_label": -1, "truncate_legend": -1}
 
 
 def _render(chart, empty=None) -> str:
@@ -123,8 +128,8 @@ def _share_bars(narrow: bool, rows: list[tuple], target: float, title: str, lege
         chart = pygal.HorizontalBar(height=110 + 30 * len(rows), print_values=False, **_options(narrow, title, names))
     else:
         names = [name for name, _share, _meets in rows]
-        chart = pygal.Bar(height=420, x_label_rotation=35 if len(rows) > 6 else 0, print_values=True,
-                          print_values_position="top", **_options(narrow, title))
+        chart = pygal.Bar(height=420, print_values=True, print_values_position="top",
+                          **_options(narrow, title, names, rotation=35 if len(rows) > 6 else 0))
     chart.config(style=STYLE, show_legend=False, value_formatter=labels.percent, range=(0, 1),
                  y_labels=percent_ticks(target, TICK_GAP[NARROW if narrow else WIDE]), y_labels_major=[target],
                  show_minor_y_labels=True)
@@ -147,9 +152,9 @@ def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
     chart = pygal.Line(
         style=PLAIN, height=380, range=(0, 1), value_formatter=labels.percent,
         legend_at_bottom=True, legend_at_bottom_columns=1 if narrow else 3, allow_interruptions=True,
-        x_label_rotation=0 if narrow else 35, show_minor_x_labels=not narrow,
+        show_minor_x_labels=not narrow,
         show_y_labels=drawn,  # an empty chart's axis would read pygal's own "10.0%", "20.0%", ...
-        **_options(narrow, _("City occupancy and nursing-type share by month")),
+        **_options(narrow, _("City occupancy and nursing-type share by month"), rotation=0 if narrow else 35),
     )
     if drawn:
         chart.x_labels = [m["month"] for m in trend]
@@ -164,24 +169,25 @@ def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
     return _render(chart, _("No daily figures yet."))  # the page says why and what fills it
 
 
-# Short names of the institution types for a phone's chart, where the full names ("street
-# comprehensive care centre") would leave the bars no room; the table under the chart has them in full.
+# Short names of the institution types for the chart, where the full names ("street comprehensive
+# care centre", "敬老院（特困供养服务机构）") would leave a phone's bars no room and run slanted into
+# the legend on a wide screen; the table under the chart has them in full.
 SHORT_TYPE = {"public_home": _l("public home"), "private_home": _l("private home"),
               "regional_center": _l("regional centre"), "street_center": _l("street centre"),
               "embedded_home": _l("embedded home")}
 
 
-def occupancy_by_type(occupancy: dict, labels: dict, narrow: bool = False) -> str:
+def occupancy_by_type(occupancy: dict, narrow: bool = False) -> str:
     """Stacked bars: occupied, vacant and other beds for each kind of institution."""
     types = [t for t, row in occupancy["by_type"].items() if row["total"]]
-    names = [str((SHORT_TYPE if narrow else labels)[t]) for t in types]
+    names = [str(SHORT_TYPE[t]) for t in types]
     options = _options(narrow, _("Institution beds by state and type of facility"), names)
     if narrow:  # rows from the top in the table's order; three ticks, so that "4000" and "2000" keep apart
         types, names = types[::-1], names[::-1]
         chart = pygal.HorizontalStackedBar(height=170 + 40 * len(types), legend_at_bottom_columns=1, max_scale=3,
                                            **options)
     else:
-        chart = pygal.StackedBar(height=380, x_label_rotation=20, legend_at_bottom_columns=2, **options)
+        chart = pygal.StackedBar(height=380, legend_at_bottom_columns=2, **options)
     chart.config(style=STATES, print_values=False, legend_at_bottom=True)
     chart.x_labels = names
     rows = occupancy["by_type"]
@@ -203,7 +209,7 @@ def town_ratio_chart(year: int, locale: str, as_of=None) -> str:
 
 @cached
 def occupancy_chart(locale: str) -> str:
-    return for_screen(occupancy_by_type, services.occupancy(), labels.FACILITY_TYPE)
+    return for_screen(occupancy_by_type, services.occupancy())
 
 
 def caregiver_coverage(figures: dict, narrow: bool = False) -> str:
