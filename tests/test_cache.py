@@ -113,10 +113,16 @@ SELECT f.id, f.town_id, f.type IN {INSTITUTION} AS institution,
   COUNT(CASE WHEN b.kind = 'institution' AND NOT b.out_of_service AND s.id IS NULL AND h.id IS NULL
         AND NOT b.needs_cleaning THEN 1 END) AS institution_vacant,
   COUNT(CASE WHEN b.kind = 'institution' AND NOT b.out_of_service AND s.id IS NULL AND h.id IS NULL
-        AND NOT b.needs_cleaning AND b.open_to_public THEN 1 END) AS institution_vacant_open
+        AND NOT b.needs_cleaning AND b.open_to_public THEN 1 END) AS institution_vacant_open,
+  COUNT(CASE WHEN b.kind = 'institution' AND b.care_type = 'ordinary' AND NOT b.out_of_service THEN 1 END)
+    AS ordinary_in_service,
+  COUNT(CASE WHEN b.kind = 'institution' THEN s.id END) AS residents,
+  COUNT(CASE WHEN b.kind = 'institution' AND e.ability_level IN ('severe', 'complete') THEN s.id END)
+    AS most_disabled
 FROM facility f
 LEFT JOIN bed b ON b.facility_id = f.id AND b.retired_on IS NULL
 LEFT JOIN stay s ON s.bed_id = b.id AND s.end_on IS NULL
+LEFT JOIN elder e ON e.id = s.elder_id
 LEFT JOIN bed_hold h ON h.bed_id = b.id AND h.released_at IS NULL
 GROUP BY f.id, f.town_id, f.type ORDER BY f.id""")
 
@@ -148,8 +154,8 @@ def assert_api_figures_are_fresh(get):
 
 def assert_figures_are_fresh(client, headers):
     """The API's figures, care_ratio (every facility and town, the city), occupancy (every
-    facility, the city), the reserves' vacant beds and the per-facility counts by state, each
-    equal to FRESH_COUNT."""
+    facility, the city), the planner's and the reserves' inputs and the per-facility counts by
+    state, each equal to FRESH_COUNT."""
     from eldercare.dashboard import services as dashboard
     from eldercare.facilities import reserve
 
@@ -173,6 +179,11 @@ def assert_figures_are_fresh(client, headers):
     assert (occupancy["city"]["total"], occupancy["city"]["occupied_all"], occupancy["city"]["vacant"]) == (
         sum(r.total for r in with_beds.values()), sum(r.institution_occupied for r in with_beds.values()),
         sum(r.institution_vacant for r in with_beds.values()))
+    ordinary, disability = dashboard._in_service_ordinary(), dashboard._disability()  # the planner's inputs
+    assert {fid: n for fid, n in ordinary.items() if n} == {
+        fid: r.ordinary_in_service for fid, r in fresh.items() if r.ordinary_in_service}
+    assert {fid: d for fid, d in disability.items() if d[0]} == {
+        fid: (r.residents, r.most_disabled) for fid, r in fresh.items() if r.residents}
     for fid, r in reserve.reserves().items():
         assert (r.vacant_open, r.vacant_closed) == (
             fresh[fid].institution_vacant_open, fresh[fid].institution_vacant - fresh[fid].institution_vacant_open)
@@ -212,6 +223,7 @@ def test_every_cached_figure_equals_a_fresh_count_after_each_change(app, client,
     from eldercare.auth.models import Role
     from eldercare.facilities import registry
     from eldercare.facilities.models import BedKind, CareType, FacilityType
+    from eldercare.residents.models import AbilityLevel
 
     facility, public, meals = homes["homes"]
     headers = homes["headers"]
@@ -222,7 +234,7 @@ def test_every_cached_figure_equals_a_fresh_count_after_each_change(app, client,
 
     def admit():
         nonlocal stay
-        stay = services.admit(manager, first, factories.elder(), on=today)
+        stay = services.admit(manager, first, factories.elder(ability_level=AbilityLevel.severe), on=today)
 
     admin = factories.user("admin1", Role.bureau_admin)
     steps = [

@@ -137,22 +137,19 @@ def care_ratio(year: int, as_of: date | None = None, *, previous=None) -> tuple[
             "facilities": facilities}, inputs
 
 
-def _disability() -> dict[int, tuple[int, int]]:
-    """Per facility: (residents, residents severely or completely disabled)."""
-    result: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in queries.resident_tallies():
-        result[row.facility_id][0] += row.n
-        result[row.facility_id][1] += row.n if row.ability_level in MOST_DISABLED else 0
-    return {facility_id: tuple(v) for facility_id, v in result.items()}
+def _disability_of(tallies) -> tuple[int, int]:
+    """(residents, residents severely or completely disabled) from one facility's resident tallies."""
+    return sum(r.n for r in tallies), sum(r.n for r in tallies if r.ability_level in MOST_DISABLED)
 
 
-def _in_service_ordinary() -> dict[int, int]:
-    result: dict[int, int] = defaultdict(int)
-    for row in queries.bed_tallies():
-        if row.kind == BedKind.institution and row.care_type == CareType.ordinary \
-                and row.state != BedState.out_of_service:
-            result[row.facility_id] += row.n
-    return result
+def _in_service_ordinary_of(tallies) -> int:
+    return sum(r.n for r in tallies if r.kind == BedKind.institution and r.care_type == CareType.ordinary
+               and r.state != BedState.out_of_service)
+
+
+# Per facility, worked out again only for the homes that changed.
+_disability = derived(queries.resident_tallies, _disability_of)
+_in_service_ordinary = derived(queries.bed_tallies, _in_service_ordinary_of)
 
 
 @cached
@@ -178,7 +175,7 @@ def conversion_plan(year: int, town_id: int | None = None, short_towns_first: bo
     disability = _disability()
     ordinary = _in_service_ordinary()
     candidates = [f for f in ratios["facilities"]
-                  if (town_id is None or f["town_id"] == town_id) and ordinary[f["id"]] > 0]
+                  if (town_id is None or f["town_id"] == town_id) and ordinary.get(f["id"], 0) > 0]
 
     def disabled_share(f):
         residents, disabled = disability.get(f["id"], (0, 0))
