@@ -7,7 +7,7 @@ import json
 import re
 from urllib.parse import urlencode, urlsplit
 
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_META = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')  # searched in the bytes, not decoded
 
 
 class Response:
@@ -67,9 +67,9 @@ class Browser:
         if raw.getheader("Connection", "").lower() == "close":
             self.close()
         response = Response(raw.status, raw.headers, data)
-        match = CSRF_META.search(response.text) if "text/html" in raw.getheader("Content-Type", "") else None
+        match = CSRF_META.search(data) if "text/html" in raw.getheader("Content-Type", "") else None
         if match:
-            self.csrf = match.group(1)
+            self.csrf = match.group(1).decode()
         return response
 
     def get(self, path, *, follow: bool = False, **kwargs) -> Response:

@@ -3,7 +3,8 @@
 gunicorn (deploy/gunicorn.conf.py, 4 workers) under the production configuration on the
 --scale 1 demo in PostgreSQL (database eldercare_load, or LOAD_DATABASE_URL; created, migrated
 and seeded on first use), a Redis of its own on a free port, and simulated users in threads
-of this process over keep-alive connections to 127.0.0.1 only, for a bounded time.
+of this process over connections to 127.0.0.1 only (a new one per request: the sync workers
+close each), for a bounded time.
 
   --mix read   logged-in reads only (the manager's board and bed pages, the dashboard, the
                review list, open beds) on 32 connections, after a static file on the same
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -102,6 +103,8 @@ class Recorder:
     def __init__(self):
         self.rows: list[tuple[str, int, float, float]] = []
         self.admitted: list[tuple[int, str]] = []  # (bed id, ID number) answered with success
+        self.per_user: Counter = Counter()  # answers per simulated user (thread): shows a server serving unfairly
+        self.client_cpu = 0.0  # seconds of this process's CPU during the measured run (run_users)
 
     def call(self, kind: str, fn, *args, **kwargs):
         started = time.perf_counter()
@@ -111,6 +114,7 @@ class Recorder:
         except OSError:
             response, status = None, 0  # refused or reset: counted as an error
         self.rows.append((kind, status, time.perf_counter() - started, time.monotonic()))
+        self.per_user[threading.get_ident()] += 1
         return response
 
 
@@ -292,6 +296,7 @@ class Run:
 
     def _begin(self):
         self.began = time.monotonic()
+        self.cpu_began = time.process_time()  # this process's CPU: the simulated users' own cost
         self.deadline = self.began + self.seconds
         if self.on_begin is not None:  # the faults, timed from the start of the measured run
             self.side = threading.Thread(target=self.on_begin, daemon=True)
@@ -312,15 +317,22 @@ def run_users(base, plan, seconds, rec, on_begin=None):
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + 660)
+    rec.client_cpu = time.process_time() - run.cpu_began
     if run.side is not None:
         run.side.join(timeout=180)
     return run
 
 
-def report(title, rows, seconds) -> None:
-    ok = [r for r in rows if 0 < r[1] < 500]
+def report(title, rec: Recorder, seconds) -> None:
+    rows = rec.rows
     print(f"\n{title}: {len(rows)} requests in {seconds:.0f} s = {len(rows) / seconds:.0f} req/s; "
-          f"errors (5xx or no answer): {sum(1 for r in rows if r[1] == 0 or r[1] >= 500)}")
+          f"errors (5xx or no answer): {sum(1 for r in rows if r[1] == 0 or r[1] >= 500)}; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    # The simulated users share this process and its GIL: their CPU per request, to set beside the
+    # server's; and the answers each user got, even when the server queues connections fairly.
+    answers = sorted(rec.per_user.values()) or [0]
+    print(f"  client CPU {rec.client_cpu / max(1, len(rows)) * 1000:.2f} ms per request; answers per user "
+          f"min/median/max {answers[0]}/{answers[len(answers) // 2]}/{answers[-1]}")
     by_kind = defaultdict(list)
     for kind, status, took, _ in rows:
         by_kind[kind].append((status, took))
@@ -337,7 +349,6 @@ def report(title, rows, seconds) -> None:
 
         print(f"  {kind:<16}{len(items):>7}{pct(0.5):>9.0f}{pct(0.95):>9.0f}{pct(0.99):>9.0f}  "
               + " ".join(f"{s}:{n}" for s, n in sorted(statuses.items())))
-    del ok
 
 
 def check_data(url, base, rec: Recorder) -> list[str]:
@@ -509,7 +520,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=None, help="read mix: connections (default 32)")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="above 1: gthread workers (deploy/gunicorn.conf.py)")
     parser.add_argument("--faults", choices=["none", "redis", "all", "restart"], default="none",
                         help="all: the database cut through a proxy, then Redis stopped; restart: PostgreSQL "
                              "itself restarted (a machine of one's own only), then Redis stopped; redis: Redis only")
@@ -517,8 +528,9 @@ def main() -> int:
     if not shutil.which("redis-server") or not shutil.which("pg_isready"):
         print("needs redis-server and the PostgreSQL client tools")
         return 2
-    print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; gunicorn {args.workers} workers x "
-          f"{args.threads} threads; database {DATABASE_URL.rsplit('/', 1)[1]} (--scale 1 demo)")
+    workers = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers} x {args.threads} threads"
+    print(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; gunicorn {workers}; "
+          f"database {DATABASE_URL.rsplit('/', 1)[1]} (--scale 1 demo)")
     ensure_postgres()
     prepare(DATABASE_URL)
     log_path = ROOT / "instance" / "bench-load.log"
@@ -529,11 +541,11 @@ def main() -> int:
             users = args.users or 32
             rec = Recorder()
             run_users(stack.base, [(static_reader, users)], 5, rec)
-            report(f"Static file, {users} connections", rec.rows, 5)
+            report(f"Static file, {users} connections", rec, 5)
             rec = Recorder()
             run_users(stack.base, [(reader, users)], 3, Recorder())  # log in, warm up
             run_users(stack.base, [(reader, users)], args.seconds, rec)
-            report(f"Logged-in reads, {users} connections", rec.rows, args.seconds)
+            report(f"Logged-in reads, {users} connections", rec, args.seconds)
             failures += [f"{len([r for r in rec.rows if r[1] == 0 or r[1] >= 500])} errors"] \
                 if any(r[1] == 0 or r[1] >= 500 for r in rec.rows) else []
         else:
@@ -541,7 +553,7 @@ def main() -> int:
             on_begin = None if args.faults == "none" else (lambda: faults(stack, args.seconds, rec, notes, args.faults))
             run_users(stack.base, [(manager_user, MANAGERS), (bureau_user, BUREAU), (family_user, FAMILIES)],
                       args.seconds, rec, on_begin=on_begin)
-            report(f"Full mix, {MANAGERS + BUREAU + FAMILIES} users", rec.rows, args.seconds)
+            report(f"Full mix, {MANAGERS + BUREAU + FAMILIES} users", rec, args.seconds)
             workers = notes.get("workers", {})
             back = notes.get("pg_up", 0) + max(workers.values(), default=0)
             outage = (notes.get("pg_down", 0), back + 1)

@@ -32,7 +32,7 @@ def production_env(database_url: str, **extra) -> dict:
     return env
 
 
-def start(port: int, env: dict, *, workers: int = 1, threads: int = 2, log=None) -> subprocess.Popen:
+def start(port: int, env: dict, *, workers: int = 1, threads: int = 1, log=None) -> subprocess.Popen:
     """gunicorn with deploy/gunicorn.conf.py on 127.0.0.1:`port`; its stderr (the JSON log) to `log`."""
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
            "GUNICORN_THREADS": str(threads)}

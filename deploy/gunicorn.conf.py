@@ -12,15 +12,23 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # 2 workers per core: while one waits on PostgreSQL the other computes. Each worker keeps
 # its own small pool of database connections (SQLAlchemy's default: 5 + 10 overflow).
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
-# Threads let a worker keep serving while one request waits on the database or a slow client;
-# the app keeps nothing per process that threads could trip over (figures are memoised under a lock).
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Sync workers: one request at a time per process, taken from the kernel's accept queue only when
+# the worker is free, and the connection closed after the answer. With gthread and keep-alive, a
+# worker accepted connections whether busy or not and kept each for the next requests, so the
+# load test's 32 connections split unevenly (3-4 requests on most, 53-59 on the few a lightly
+# loaded worker held; p50 0.6 s but p95 6.4 s). Pages cost CPU, not waiting, and the GIL lets one
+# thread of a process compute at a time, so threads added queues, not capacity. nginx buffers
+# slow clients (deploy/nginx-eldercare.conf), which is what sync workers need in front of them.
+worker_class = "sync"
+# GUNICORN_THREADS above 1 makes gunicorn use gthread (for a database far away); each worker then
+# still takes only as many connections as it has threads, and keeps none alive.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_connections = threads
+keepalive = 0
 # A request taking longer than this is killed and logged (reports render in a worker thread of
 # their own and are fetched later, so no page should come near it).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Recycle a worker now and then, so a slow leak in any library never grows without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10

@@ -27,7 +27,7 @@ def two_servers(app, db, tmp_path):
                                  REPORTS_DIR=tmp_path / "reports", DOCUMENTS_DIR=tmp_path / "documents")
     ports = [servers.free_port(), servers.free_port()]
     logs = [open(tmp_path / f"server-{port}.log", "wb") for port in ports]
-    processes = [servers.start(port, env, workers=1, threads=2, log=log) for port, log in zip(ports, logs, strict=True)]
+    processes = [servers.start(port, env, workers=1, log=log) for port, log in zip(ports, logs, strict=True)]
     try:
         for port, process in zip(ports, processes, strict=True):
             servers.wait_ready(port, process)
