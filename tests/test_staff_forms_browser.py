@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from eldercare.facilities.models import Facility
 from tests import factories
 from tests.test_browser import (  # noqa: F401
+    ARTIFACTS,
     DESKTOP,
     PHONE,
     _log_in,
@@ -124,6 +125,9 @@ def test_the_administrator_sets_the_years_target_on_its_own_page(app, db, browse
     page = _open_page(browser, live_server, errors, PHONE, is_mobile=True, has_touch=True)
     _log_in(page, bureau_admin.username)
     page.goto("/dashboard")
+    expect(page.locator("input[name=percent]")).to_have_count(0)  # no form at the foot of the dashboard
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.get_by_test_id("city-ratio").screenshot(path=ARTIFACTS / "forms-dashboard-headline-phone.png")
     page.get_by_test_id("target-link").click()
     expect(page).to_have_url(re.compile(r"/dashboard/target\?year=\d+$"))
     expect(page.get_by_test_id("target-value")).to_have_text("74.0%")
