@@ -93,12 +93,13 @@ def city(db, town, facility, manager):
         for n in range(8):
             factories.bed(home, care_type=CareType.nursing if n % 2 else CareType.ordinary)
     family = factories.user("family-phone", Role.family)
-    for status in (Status.submitted, Status.under_review, Status.approved, Status.more_info):
-        factories.application(family, status=status)
+    applications = {status: factories.application(family, status=status)
+                    for status in (Status.submitted, Status.under_review, Status.approved, Status.more_info)}
     factories.caregiver_with_certificate(facility)
     beds[5].open_to_public = True  # an ordinary bed the approved application fits: the match page lists it
     db.session.commit()
-    return {"facility": facility.id, "town": town.id, "bed": beds[0].id, "vacant_bed": beds[5].id}
+    return {"facility": facility.id, "town": town.id, "bed": beds[0].id, "vacant_bed": beds[5].id,
+            "approved": applications[Status.approved].id}
 
 
 def _menu_leads_to(page, link_text: str, url: re.Pattern):
@@ -121,7 +122,8 @@ def test_a_managers_pages_fit_a_phone(open_page, city, manager):  # noqa: F811
     expect(page).to_have_url(re.compile(rf"/facilities/{f}/board$"))
     for name, url in (("board", f"/facilities/{f}/board"), ("bed", f"/beds/{city['bed']}"),
                       ("rooms", f"/facilities/{f}/rooms"), ("census", f"/facilities/{f}/census"),
-                      ("roster", f"/facilities/{f}/caregivers"), ("facilities-manager", "/facilities"),
+                      ("roster", f"/facilities/{f}/caregivers"), ("training", f"/facilities/{f}/training"),
+                      ("facilities-manager", "/facilities"),
                       ("reports-manager", "/reports")):
         page.goto(url)
         _check(page, name)
@@ -139,7 +141,8 @@ def test_the_bureaus_pages_fit_a_phone(open_page, city, bureau_admin):  # noqa: 
                       ("trends", "/dashboard/trends"), ("planner", "/dashboard/planner"),
                       ("review", "/review?status=approved"), ("review-all", "/review"),
                       ("match", f"/beds/{city['vacant_bed']}/match"), ("facilities", "/facilities"),
-                      ("reports", "/reports"), ("users", "/users"), ("registry", "/registry")):
+                      ("application", f"/applications/{city['approved']}"), ("reports", "/reports"),
+                      ("users", "/users"), ("registry", "/registry"), ("pay-bands", "/caregivers/pay-bands")):
         page.goto(url)
         measured = _check(page, name)
         if name in ("dashboard", "facilities", "review-all", "town"):  # the tables the issue names
