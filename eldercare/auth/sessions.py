@@ -14,6 +14,7 @@ import time
 from flask import current_app, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from eldercare.auth.models import User
 from eldercare.extensions import db
@@ -79,8 +80,10 @@ def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the account, if this session is still one of its live sessions."""
     user = None
     if user_id.isdigit():
-        # The account and its unread messages (the bell on every page) in one query.
-        row = db.session.execute(select(User, unread_subquery(User.id)).where(User.id == int(user_id))).one_or_none()
+        # The account, its unread messages (the bell on every page) and a manager's facilities (every
+        # access check; a page then finds its facility in the session, unread) in one query.
+        row = db.session.execute(select(User, unread_subquery(User.id)).where(User.id == int(user_id))
+                                 .options(joinedload(User.facilities))).unique().one_or_none()
         if row is not None:
             user = row[0]
             remember_unread(user.id, row[1])
