@@ -3,7 +3,7 @@ on PostgreSQL: `make bench`. Prints a table; the README quotes it with the machi
 
 Each page is requested through the app in this process (no network in the way), 15 times:
 right after a change everywhere (every figure read afresh, as after a restart), right after a
-change in one home (its tallies re-read, the city's sums recomputed), and with nothing changed.
+change in one home (its tallies re-read, the city's sums adjusted), and with nothing changed.
 Targets: a median of 150 ms for the dashboard and the city ratio; the bed board of a 500-bed home.
 
 Set BENCH_POSTGRES_URL to use another PostgreSQL database than eldercare_bench on
