@@ -23,6 +23,9 @@ def create_app(config=None, **overrides) -> Flask:
         template_folder=str(BASE_DIR / "templates"),
         instance_path=str(BASE_DIR / "instance"),
     )
+    from eldercare.templating import PlainDataEnvironment
+
+    app.jinja_environment = PlainDataEnvironment  # before anything builds app.jinja_env
     config = config or os.environ.get("ELDERCARE_CONFIG", "production")
     config_class = CONFIGS[config] if isinstance(config, str) else config
     app.config.from_object(config_class())

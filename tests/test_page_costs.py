@@ -1,12 +1,14 @@
 """What pages do to stay cheap under load (issue 15 point 6) gives the same pages: templates
-translate through a catalog bound once per render, and a board links its tiles through one
-url pattern instead of a url_for per bed."""
+translate through a catalog bound once per render, a board links its tiles through one url
+pattern instead of a url_for per bed, and `row.key` on a plain dict reads the key first."""
 
 import re
+from collections import OrderedDict
 
 import pytest
 from flask import render_template_string, url_for
 from flask_babel import force_locale
+from jinja2 import Environment
 
 from eldercare.routing import MAX_ID, link_pattern
 from tests import factories
@@ -54,3 +56,15 @@ def test_every_tile_on_the_board_links_to_its_own_bed_with_the_filters(client, d
     links = {code: (int(bed_id), query)
              for bed_id, query, code in re.findall(r'href="/beds/(\d+)([^"]*)" data-testid="bed-([^"]+)"', page)}
     assert links == {bed.code: (bed.id, "?state=vacant&amp;q=3-") for bed in beds}
+
+
+def test_a_dicts_keys_read_as_attributes_exactly_as_in_jinja(app):
+    row = {"state": "vacant", "items": "key", "none": None}
+    templates = ["{{ row.state }}", "{{ row.none }}", "{{ row.items is callable }}", "{{ row.missing is defined }}",
+                 "{{ ordered.state }}", "{{ ordered.items is callable }}"]
+    values = {"row": row, "ordered": OrderedDict(row)}
+    plain = Environment(autoescape=True)
+    for source in templates:
+        assert app.jinja_env.from_string(source).render(values) == plain.from_string(source).render(values)
+    assert app.jinja_env.from_string(templates[0]).render(values) == "vacant"
+    assert app.jinja_env.from_string(templates[2]).render(values) == "True"  # the method, as Jinja gives
