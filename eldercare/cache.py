@@ -148,26 +148,7 @@ _lock = threading.Lock()
 
 def cached(fn):
     """Memoise `fn(*args)` (args hashable, result treated as read-only) until the next change."""
-
-    @wraps(fn)
-    def wrapper(*args):
-        from eldercare.extensions import db
-
-        session = db.session
-        if session.info.get(WROTE):
-            return fn(*args)
-        version = _version(session)
-        key = (str(session.get_bind().url), fn.__module__, fn.__qualname__, args)
-        with _lock:
-            hit = _store.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        result = fn(*args)
-        with _lock:
-            _store[key] = (version, result)
-        return result
-
-    return wrapper
+    return _memoised(fn, lambda args, _previous: (fn(*args), None))
 
 
 def revised(fn):
@@ -175,6 +156,12 @@ def revised(fn):
     handed its last (result, inputs) for the same args (None the first time, or inside a
     transaction that wrote), so it can keep every part of the result whose inputs are unchanged
     and adjust its sums for the rest. Callers get the result."""
+    return _memoised(fn, lambda args, previous: fn(*args, previous=previous))
+
+
+def _memoised(fn, run):
+    """`run(args, previous) -> (result, inputs)` kept per database and args until the counter
+    moves; a transaction that wrote runs it afresh (previous None) and stores nothing."""
 
     @wraps(fn)
     def wrapper(*args):
@@ -182,14 +169,14 @@ def revised(fn):
 
         session = db.session
         if session.info.get(WROTE):
-            return fn(*args, previous=None)[0]
+            return run(args, None)[0]
         version = _version(session)
         key = (str(session.get_bind().url), fn.__module__, fn.__qualname__, args)
         with _lock:
             hit = _store.get(key)
         if hit is not None and hit[0] == version:
             return hit[1][0]
-        revision = fn(*args, previous=hit[1] if hit is not None else None)
+        revision = run(args, hit[1] if hit is not None else None)
         with _lock:
             _store[key] = (version, revision)
         return revision[0]
@@ -224,8 +211,8 @@ def facility_versions() -> dict[int, int]:
     rows = session.execute(union_all(
         select(Facility.id, Facility.figures_version).where(Facility.figures_version > (seen[0] if seen else -1)),
         select(null(), func.count()).select_from(Facility))).all()
-    versions = dict(seen[1]) if seen else {}
-    versions.update(row for row in rows if row[0] is not None)
+    changed = [row for row in rows if row[0] is not None]
+    versions = seen[1] if seen and not changed else {**(seen[1] if seen else {}), **dict(changed)}
     if len(versions) != next(n for fid, n in rows if fid is None):
         versions = dict(session.execute(select(Facility.id, Facility.figures_version)).all())
     with _lock:
@@ -315,8 +302,8 @@ class _PerFacility:
 def per_facility(fn):
     """Memoise `fn(facility_ids)` -> rows whose first column is a facility id, facility by
     facility: only facilities whose figures_version changed are read again. `fn(None)` must
-    return the rows of every facility. The memo answers `()` for every rows, `.by_facility()`
-    and `.of(ids)` for rows grouped by facility."""
+    return the rows of every facility. Calling the memo gives every facility's rows;
+    `.by_facility()` and `.of(ids)` give them grouped by facility."""
     return _PerFacility(fn)
 
 
