@@ -22,7 +22,7 @@ STAFF = (*BUREAU_ROLES, Role.facility_manager)
 @bp.response(200, pagination.page_schema(schemas.FacilityOut, "FacilityPage"))
 @bp.doc(summary=N_("Facilities you may see (a manager: their own; bureau roles: all), by town and type"))
 def list_facilities(filters, page):
-    """One page of the facilities, and the figures of that page's facilities only."""
+    # One page of the facilities in SQL, then the figures of that page's facilities only.
     query = (select(Facility.id, Facility.name, Facility.type, Town.name.label("town"))
              .join(Town, Town.id == Facility.town_id)
              .where(policy.visible_facilities_clause(current_user, Facility.id)))
