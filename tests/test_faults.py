@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from bench import servers
 from bench.client import Browser
 from bench.proxy import Proxy
-from eldercare import jobs
+from eldercare import create_app, jobs
 from eldercare.auth.models import Role
+from eldercare.extensions import db as _db
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, Stay
 from eldercare.reports import archive, making
@@ -169,6 +170,25 @@ def test_a_database_that_does_not_answer_is_503_within_the_connect_timeout(db, b
     served.proxy.restore()
     recovered = served.recovery(time.time(), limit=3 * RECOVERY_SECONDS)
     assert recovered.keys() == served.worker_pids() and max(recovered.values()) <= RECOVERY_SECONDS, recovered
+
+
+def test_every_postgres_connection_has_the_timeouts_unless_database_url_sets_them(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("libpq's settings")
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=db.engine.url.update_query_dict(
+        {"keepalives_idle": "45"}).render_as_string(hide_password=False))
+    with app.app_context():
+        connection = _db.engine.raw_connection()
+        try:
+            parameters = connection.driver_connection.info.get_parameters()
+        finally:
+            connection.close()
+        _db.engine.dispose()
+    assert parameters["keepalives_idle"] == "45"  # the URL's own value wins
+    assert {name: parameters[name] for name in ("connect_timeout", "keepalives", "keepalives_interval",
+                                                "keepalives_count", "tcp_user_timeout")} == {
+        "connect_timeout": "5", "keepalives": "1", "keepalives_interval": "10", "keepalives_count": "3",
+        "tcp_user_timeout": "30000"}
 
 
 # The scheduler's monthly job in a process of its own whose rendering never ends: the test kills
