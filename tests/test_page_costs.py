@@ -10,9 +10,12 @@ from flask import render_template_string, url_for
 from flask_babel import force_locale
 from jinja2 import Environment
 
+from eldercare.facilities import services as bed_services
+from eldercare.facilities.models import CareType
 from eldercare.routing import MAX_ID, link_pattern
+from eldercare.timekeeping import local_today
 from tests import factories
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 PAGE = ("{{ _('Room %(code)s', code='<b>') }}|{{ ngettext('%(num)s bed short', '%(num)s beds short', 3) }}"
         "|{{ _('The target for %(year)s is now %(percent)s%%.', year=2026, percent=74) }}|{{ _('Log out') }}")
@@ -68,3 +71,19 @@ def test_a_dicts_keys_read_as_attributes_exactly_as_in_jinja(app):
         assert app.jinja_env.from_string(source).render(values) == plain.from_string(source).render(values)
     assert app.jinja_env.from_string(templates[0]).render(values) == "vacant"
     assert app.jinja_env.from_string(templates[2]).render(values) == "True"  # the method, as Jinja gives
+
+
+def test_the_transfer_form_lists_the_vacant_beds_beside_a_resident_only(client, db, facility, manager, bureau_staff):
+    room = factories.room(facility, "5")
+    occupied, vacant, other = (factories.bed(facility, code=f"5-0{n}", room=room, care_type=care)
+                               for n, care in ((1, CareType.ordinary), (2, CareType.nursing), (3, CareType.ordinary)))
+    bed_services.admit(manager, occupied, factories.elder(), on=local_today())
+    db.session.commit()
+    login(client, manager)
+    page = client.get(f"/beds/{occupied.id}").get_data(as_text=True)
+    options = re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]+)</option>', page)
+    assert sorted(options) == sorted([(str(vacant.id), "5-02 · 护理型"), (str(other.id), "5-03 · 普通型")])
+    assert 'name="to_bed_id"' not in client.get(f"/beds/{vacant.id}").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, bureau_staff)
+    assert 'name="to_bed_id"' not in client.get(f"/beds/{occupied.id}").get_data(as_text=True)

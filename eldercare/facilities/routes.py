@@ -78,7 +78,8 @@ def search_board(data: dict, text: str) -> dict:
 
 
 def bed_choices(beds) -> list[SelectChoice]:
-    return [SelectChoice(b["id"], f"{b['code']} · {labels.CARE_TYPE[CareType(b['care_type'])]}") for b in beds]
+    care = labels.texts(labels.CARE_TYPE)  # translated once, not once per bed
+    return [SelectChoice(b["id"], f"{b['code']} · {care[b['care_type']]}") for b in beds]
 
 
 @bp.get("/")
@@ -193,7 +194,8 @@ def bed(bed_id):
     with_residents = policy.can_see_residents(current_user, bed.facility_id)
     stay = queries.open_stay_of(bed.id)
     transfer_form = TransferForm(on=local_today())
-    transfer_form.to_bed_id.choices = bed_choices(queries.vacant_beds(bed.facility_id))
+    # The beds to move to, for the transfer form a manager sees beside a resident only.
+    transfer_form.to_bed_id.choices = bed_choices(queries.vacant_beds(bed.facility_id)) if can_manage and stay else []
     return render_template(
         "facilities/bed.html", bed=bed, state=queries.state_of(bed.id), keep=board_filters(),
         stay=stay if with_residents else None,
