@@ -208,7 +208,8 @@ def listing(items) -> str:
 
 def points(value: float) -> str:
     """Priority points with their unit ('3.2 分' / '3.2 points'), so no term reads as days or years."""
-    return ngettext("%(points)s point", "%(points)s points", value, points=f"{value:g}")
+    count = int(value) if float(value).is_integer() else 0  # a fraction takes the plural ('1.5 points')
+    return ngettext("%(points)s point", "%(points)s points", count, points=f"{value:g}")
 
 
 def score_terms(terms) -> str:
