@@ -41,7 +41,8 @@ def start(port: int, env: dict, *, workers: int = 1, threads: int = 1, log=None)
                             stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL, start_new_session=True)
 
 
-def wait_ready(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_ready(port: int, process: subprocess.Popen, timeout: float = 90) -> None:
+    """Until /readyz answers 200: importing the app on a busy 2-core machine took over 30 s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
