@@ -147,6 +147,9 @@ class Bed(Base):
         UniqueConstraint("facility_id", "code"),
         # "A-01" and "a-01" are the same bed on a sign and on the phone: unique regardless of case.
         Index("uq_bed_facility_code_lower", "facility_id", text("lower(code)"), unique=True),
+        # Covering the register's counts by home and care type on a day (queries.institution_beds_on,
+        # institution_bed_days and the day's residents), so they read no bed rows.
+        Index("ix_bed_register", "kind", "facility_id", "care_type", "added_on", "retired_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -218,7 +221,8 @@ class Stay(Base):
             "uq_stay_open_elder", "elder_id", unique=True,
             sqlite_where=text("end_on IS NULL"), postgresql_where=text("end_on IS NULL"),
         ),
-        Index("ix_stay_bed_dates", "bed_id", "start_on", "end_on"),
+        # Covering a day's stays with their elder, so the day's residents read no stay rows.
+        Index("ix_stay_bed_dates", "bed_id", "start_on", "end_on", "elder_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

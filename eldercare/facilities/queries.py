@@ -72,22 +72,27 @@ def on_register(day: date):
 
 
 def care_type_on(day: date):
-    later = (
-        select(BedCareTypeChange.previous)
-        .where(BedCareTypeChange.bed_id == Bed.id, BedCareTypeChange.changed_on > day)
-        .order_by(BedCareTypeChange.changed_on, BedCareTypeChange.id)
-        .limit(1)
-        .scalar_subquery()
+    """(the bed's care type on `day`, the subquery a query outer-joins on `later.c.bed_id == Bed.id`
+    for it): each bed's first change after `day`, ranked once for the few beds changed since,
+    rather than a subquery run for every bed."""
+    ranked = (
+        select(BedCareTypeChange.bed_id, BedCareTypeChange.previous,
+               func.row_number().over(partition_by=BedCareTypeChange.bed_id,
+                                      order_by=(BedCareTypeChange.changed_on, BedCareTypeChange.id)).label("rank"))
+        .where(BedCareTypeChange.changed_on > day)
+        .subquery()
     )
-    return func.coalesce(later, Bed.care_type)
+    later = select(ranked.c.bed_id, ranked.c.previous).where(ranked.c.rank == 1).subquery("later")
+    return func.coalesce(later.c.previous, Bed.care_type).label("care"), later
 
 
 @cached
 def institution_beds_on(day: date, facility_ids=None) -> dict[int, tuple[int, int]]:
     """Per facility: (institution beds, nursing-type ones) on the register on `day`."""
-    care = care_type_on(day).label("care")
+    care, later = care_type_on(day)
     query = (
         select(Bed.facility_id, care, func.count().label("n"))
+        .outerjoin(later, later.c.bed_id == Bed.id)
         .where(Bed.kind == BedKind.institution, on_register(day))
         .group_by(Bed.facility_id, care)
     )
@@ -97,7 +102,7 @@ def institution_beds_on(day: date, facility_ids=None) -> dict[int, tuple[int, in
     for facility_id, care_type, n in db.session.execute(query):
         counts = result.setdefault(facility_id, [0, 0])
         counts[0] += n
-        counts[1] += n if care_type == CareType.nursing.value else 0
+        counts[1] += n if care_type == CareType.nursing else 0
     return {facility_id: (c[0], c[1]) for facility_id, c in result.items()}
 
 
@@ -365,12 +370,13 @@ def census(facility_ids, on: date, *, with_residents: bool) -> dict:
 
 def rooms_on(facility_id: int, day: date) -> list[dict]:
     """A facility's rooms on `day`: beds on the register by care type, and those occupied."""
-    care = care_type_on(day).label("care")
+    care, later = care_type_on(day)
     in_stay = and_(Stay.bed_id == Bed.id, Stay.start_on <= day, or_(Stay.end_on.is_(None), Stay.end_on > day))
     rooms: dict[str, dict] = {}
     for room, care_type, beds, occupied in db.session.execute(
         select(Room.code, care, func.count(Bed.id), func.count(Stay.id))
-        .select_from(Bed).outerjoin(Room, Room.id == Bed.room_id).outerjoin(Stay, in_stay)
+        .select_from(Bed).outerjoin(later, later.c.bed_id == Bed.id)
+        .outerjoin(Room, Room.id == Bed.room_id).outerjoin(Stay, in_stay)
         .where(Bed.facility_id == facility_id, on_register(day))
         .group_by(Room.code, care).order_by(Room.code.nulls_last())
     ):
