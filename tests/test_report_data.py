@@ -115,6 +115,16 @@ def test_percent_never_shows_a_shortfall_as_the_target():
     assert percent(None) == "—"
 
 
+def test_percents_use_the_readers_symbols_without_grouping(app):
+    for language, point in (("zh", "."), ("en", "."), ("de", ",")):
+        with force_locale(language):
+            assert percent(1849 / 2500) == f"73{point}9%", language
+            assert percent(1) == f"100{point}0%" and percent(0) == f"0{point}0%", language
+            assert percent(12.3456) == f"1234{point}5%", language  # no thousands separator in a share
+    with force_locale("de"):
+        assert render.number(12345) == "12.345"  # the symbols are kept per locale, not the first one asked
+
+
 
 def test_counts_are_written_as_babel_writes_them(app):
     for language in ("zh", "en"):

@@ -3,9 +3,8 @@ then the PDF (eldercare.pdf)."""
 
 import re
 
-from babel.numbers import get_group_symbol
 from flask import current_app, render_template
-from flask_babel import force_locale, format_decimal, get_locale
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from eldercare import labels, pdf
@@ -19,7 +18,7 @@ def number(value) -> str:
     tenth of its time: a city report prints thousands of them); a dash when there is none."""
     if value is None:
         return "—"
-    return f"{round(value):,}".replace(",", get_group_symbol(get_locale()))
+    return f"{round(value):,}".replace(",", labels.number_symbols()[1])
 
 
 def decimal1(value) -> str:
