@@ -180,10 +180,12 @@ def register_template_helpers(app: Flask) -> None:
     from eldercare.auth import policy
     from eldercare.identity import mask_id_number
     from eldercare.routing import link_pattern
+    from eldercare.timekeeping import local_minute
 
     app.jinja_env.globals.update(
         labels=labels, policy=policy, languages=app.config["LANGUAGES"], get_locale=get_locale,
         format_date=format_date, format_datetime=format_datetime, link_pattern=link_pattern,
+        local_minute=local_minute,
     )
 
     app.jinja_env.filters["masked"] = mask_id_number

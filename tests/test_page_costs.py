@@ -4,16 +4,18 @@ pattern instead of a url_for per bed, and `row.key` on a plain dict reads the ke
 
 import re
 from collections import OrderedDict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import render_template_string, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from jinja2 import Environment
 
 from eldercare.facilities import services as bed_services
 from eldercare.facilities.models import CareType
 from eldercare.routing import MAX_ID, link_pattern
-from eldercare.timekeeping import local_today
+from eldercare.timekeeping import local_minute, local_today
 from tests import factories
 from tests.conftest import csrf_token, login
 
@@ -87,3 +89,14 @@ def test_the_transfer_form_lists_the_vacant_beds_beside_a_resident_only(client, 
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     login(client, bureau_staff)
     assert 'name="to_bed_id"' not in client.get(f"/beds/{occupied.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_moments_print_as_flask_babel_prints_them_on_the_bureaus_clock(app, language):
+    moments = [datetime(2026, 1, 1, 16, 30), datetime(2026, 6, 30, 23, 59, 59), datetime(2026, 12, 31, 15, 59),
+               datetime(2026, 3, 1, 2, 5, tzinfo=ZoneInfo("Asia/Shanghai")), datetime(2025, 11, 2, 7, 0, tzinfo=UTC)]
+    with app.test_request_context("/"), force_locale(language):
+        for moment in moments:
+            assert local_minute(moment) == format_datetime(moment, "yyyy-MM-dd HH:mm")
+        assert render_template_string("{% from 'macros.html' import datetime %}{{ datetime(m) }}|{{ datetime(None) }}",
+                                      m=moments[0]) == "2026-01-02 00:30|—"
