@@ -11,7 +11,7 @@ day, in this process or another, inserts nothing.
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from eldercare.dashboard.models import DailySnapshot
 from eldercare.dashboard.targets import target_for
@@ -39,14 +39,15 @@ def rows_for(day: date) -> list[dict]:
     occupied = defaultdict(lambda: [0, 0])
     by_category = defaultdict(dict)
     by_ability = defaultdict(dict)
-    for facility_id, care_type, category, ability, n in db.session.execute(
-        select(Bed.facility_id, Bed.care_type, Elder.category, Elder.ability_level, func.count())
+    nursing = func.sum(case((Bed.care_type == CareType.nursing, 1), else_=0))
+    for facility_id, category, ability, n, n_nursing in db.session.execute(
+        select(Bed.facility_id, Elder.category, Elder.ability_level, func.count(), nursing)
         .join(Stay, Stay.bed_id == Bed.id).join(Elder, Elder.id == Stay.elder_id)
         .where(Bed.kind == BedKind.institution, _on(day))
-        .group_by(Bed.facility_id, Bed.care_type, Elder.category, Elder.ability_level)
+        .group_by(Bed.facility_id, Elder.category, Elder.ability_level)
     ):
         occupied[facility_id][0] += n
-        occupied[facility_id][1] += n if care_type == CareType.nursing else 0
+        occupied[facility_id][1] += n_nursing
         by_category[facility_id][category.value] = by_category[facility_id].get(category.value, 0) + n
         key = ability.value if ability else "unassessed"
         by_ability[facility_id][key] = by_ability[facility_id].get(key, 0) + n
