@@ -75,14 +75,21 @@ def render(html: str, static_dir: Path, *, progress=None) -> tuple[bytes, int]:
     """The PDF of `html` and its number of pages."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=static_fetcher(static_dir)).render()
-    if progress:
-        progress()
-    content, pages = document.write_pdf(), len(document.pages)
-    # The laid-out document is a web of reference cycles (about 190,000 objects for the city's
-    # report at --scale 10, a third of a CPU-second to collect): collected here, the memory comes
-    # back at once and the collection is not left to fall on whatever runs next (a page, the
-    # next report's queries).
-    del document
-    gc.collect()
+    # Layout allocates millions of objects, and each time that sets off a full collection the
+    # collector walked every object of the process too (the application's, the locale data, the
+    # ORM's): a quarter to a third of WeasyPrint's time for the city's report at --scale 10.
+    # Frozen, those are left out of the collections until the PDF is written; the laid-out
+    # document, a web of reference cycles (about 190,000 objects), is then collected here, so its
+    # memory comes back at once and its collection does not fall on whatever runs next (a page,
+    # another report). Another thread's unfreeze only brings back the usual collections.
+    gc.freeze()
+    try:
+        document = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=static_fetcher(static_dir)).render()
+        if progress:
+            progress()
+        content, pages = document.write_pdf(), len(document.pages)
+        del document
+        gc.collect()
+    finally:
+        gc.unfreeze()
     return content, pages
