@@ -14,7 +14,7 @@ from eldercare.dashboard.models import CareTarget
 from eldercare.errors import DomainError
 from eldercare.extensions import db as _db
 from eldercare.facilities import services
-from eldercare.facilities.models import Bed, CareType, FacilityType, MealLog, Room, Stay
+from eldercare.facilities.models import Bed, CareType, FacilityType, MealLog, Room
 from eldercare.placements.models import Status
 from eldercare.validators import MOBILE, hidden_characters
 from tests import factories
@@ -160,35 +160,6 @@ def _counts() -> dict[str, int]:
     query = union_all(*(select(literal(t.name), func.count()).select_from(t) for t in tables))
     with _db.engine.connect() as conn:
         return dict(conn.execute(query).all())
-
-
-@pytest.fixture
-def world(app, db, facility, town):
-    """Every record the routes' URLs need, committed, and one user per role."""
-    meal_point = factories.facility(town, name="助餐点", type=FacilityType.meal_point)
-    bed = factories.bed(facility, code="FREE-1")
-    offered = factories.bed(facility, code="OFFER-1")
-    resident = factories.elder(name="住户")
-    resident_bed = factories.bed(facility, code="R-1")
-    db.session.add(Stay(elder_id=resident.id, bed_id=resident_bed.id, start_on=date(2024, 1, 1)))
-    users = {
-        "bureau_admin": factories.user("bureau_admin", Role.bureau_admin),
-        "bureau_staff": factories.user("bureau_staff", Role.bureau_staff),
-        "manager": factories.user("manager", Role.facility_manager, facilities=[facility, meal_point]),
-        "family": factories.user("family", Role.family),
-        "assistant": factories.user("assistant", Role.town_assistant, town=town),
-    }
-    application = factories.application(users["family"], offered_bed=offered, status=Status.accepted)
-    ids = {"facility": facility.id, "bed": bed.id, "meal_point": meal_point.id, "town": town.id,
-           "application": application.id, "resident_bed": resident_bed.id,
-           "account": factories.user("another_manager", Role.facility_manager).id,
-           "case": factories.identity_case(resident).id,
-           "assistant_account": factories.user("another_assistant", Role.town_assistant, town=town).id,
-           "document": factories.document(application).id}
-    ids["caregiver"], ids["certificate"] = factories.caregiver_with_certificate(facility)
-    ids["report"], ids["report_job"] = factories.report_and_job(facility)
-    db.session.commit()
-    return users, ids
 
 
 def test_every_form_survives_hostile_values(app, db, world, monkeypatch):

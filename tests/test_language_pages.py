@@ -3,15 +3,10 @@ no English word, and read in English shows no Chinese sentence; only the data (n
 homes and towns), file formats and technical names may cross over."""
 
 import re
-from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 
-from eldercare.auth.models import Role
-from eldercare.facilities.models import FacilityType, Stay
-from eldercare.placements.models import Status
-from tests import factories
 from tests.conftest import csrf_token, login
 from tests.test_access import ROUTES
 
@@ -50,31 +45,7 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", " ".join(parser.parts))
 
 
-ROLES = {"bureau_admin": Role.bureau_admin, "manager": Role.facility_manager, "family": Role.family}
-
-
-@pytest.fixture
-def world(db, town, facility):
-    """A little of everything, with data (names) in Chinese and user names in digits."""
-    meal_point = factories.facility(town, name="如城助餐点", type=FacilityType.meal_point)
-    bed = factories.bed(facility)
-    resident = factories.elder(name="住户甲")
-    resident_bed = factories.bed(facility, code="R-1")
-    db.session.add(Stay(elder_id=resident.id, bed_id=resident_bed.id, start_on=date(2024, 1, 1)))
-    users = {"bureau_admin": factories.user("13800000011", Role.bureau_admin),
-             "manager": factories.user("13800000012", Role.facility_manager, facilities=[facility, meal_point]),
-             "family": factories.user("13800000013", Role.family)}
-    application = factories.application(users["family"], offered_bed=factories.bed(facility, code="OFFER-1"),
-                                        status=Status.accepted)
-    ids = {"facility": facility.id, "bed": bed.id, "meal_point": meal_point.id, "town": town.id,
-           "account": users["manager"].id, "application": application.id, "resident_bed": resident_bed.id,
-           "case": factories.identity_case(resident).id,
-           "assistant_account": factories.user("13800000014", Role.town_assistant, town=town).id,
-           "document": factories.document(application).id}
-    ids["caregiver"], ids["certificate"] = factories.caregiver_with_certificate(facility)
-    ids["report"], ids["report_job"] = factories.report_and_job(facility)
-    db.session.commit()
-    return users, ids
+ROLES = ["bureau_admin", "manager", "family"]  # of the world fixture (conftest.py)
 
 
 # Pages that list a file's accepted column names in both languages, as the import reads either.

@@ -28,7 +28,9 @@ def fresh_database(database_url, tmp_path):
         engine.dispose()
 
 
-def test_upgrade_check_downgrade_to_base_and_upgrade_again(fresh_database):
+@pytest.fixture
+def migrating(fresh_database):
+    """An app on the empty database, and `run(*args)` for `flask db ...` that fails the test on an error."""
     url, engine_options = fresh_database
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=engine_options)
     runner = app.test_cli_runner()
@@ -38,6 +40,11 @@ def test_upgrade_check_downgrade_to_base_and_upgrade_again(fresh_database):
         assert result.exit_code == 0, f"flask db {' '.join(args)}:\n{result.output}"
         return result.output
 
+    return app, run
+
+
+def test_upgrade_check_downgrade_to_base_and_upgrade_again(migrating):
+    app, run = migrating
     with app.app_context():
         from eldercare.extensions import db
 
@@ -51,17 +58,10 @@ def test_upgrade_check_downgrade_to_base_and_upgrade_again(fresh_database):
         db.engine.dispose()
 
 
-def test_messages_written_before_0014_are_kept_as_text_and_back(fresh_database):
+def test_messages_written_before_0014_are_kept_as_text_and_back(migrating):
     """0014 keeps messages as a text's key and values: an older sentence stays readable as it was,
     and going back writes a kept message as its English sentence."""
-    url, engine_options = fresh_database
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=engine_options)
-    runner = app.test_cli_runner()
-
-    def run(*args):
-        result = runner.invoke(args=["db", *args])
-        assert result.exit_code == 0, f"flask db {' '.join(args)}:\n{result.output}"
-
+    app, run = migrating
     with app.app_context():
         from eldercare.extensions import db
         from eldercare.notifications import Notification
