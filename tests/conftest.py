@@ -143,6 +143,14 @@ def post(client, url, data=None, **kwargs):
     return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
 
 
+def field_markup(page: str, name: str) -> str:
+    """The markup of the form field whose input is named `name` (from its div to the next field)."""
+    fields = [f'<div class="field{chunk}' for chunk in re.split(r'<div class="field', page)[1:]
+              if f'name="{name}"' in chunk]
+    assert len(fields) == 1, f"no field {name}"
+    return fields[0]
+
+
 @pytest.fixture
 def world(app, db, facility, town):
     """Every record the routes' URLs need, committed, and one user per role."""

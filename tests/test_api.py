@@ -393,7 +393,8 @@ def test_a_new_password_ends_the_accounts_api_tokens(db, client, family, bureau_
 def test_a_misspelt_query_field_is_refused_not_ignored(app, db, client, bureau_staff, facility, town):
     headers = bearer(token_for(bureau_staff))
     for url, field in (("/api/v1/facilities?twon=x", "twon"), ("/api/v1/stats/care-ratio?facilty=1", "facilty"),
-                       ("/api/v1/open-beds?limit=5&x=1", "x"), (f"/api/v1/facilities/{facility.id}/beds?room=1", "room")):
+                       ("/api/v1/open-beds?limit=5&x=1", "x"),
+                       (f"/api/v1/facilities/{facility.id}/beds?room=1", "room")):
         response = client.get(url, headers=headers)
         assert response.status_code == 422, url
         assert response.mimetype == "application/problem+json"

@@ -24,7 +24,7 @@ from eldercare.caregivers.models import (
 )
 from eldercare.timekeeping import local_today
 from tests import factories
-from tests.conftest import login, post
+from tests.conftest import field_markup, login, post
 from tests.test_caregivers import id_number
 
 
@@ -70,12 +70,14 @@ def test_a_session_with_nobody_ticked_is_refused(db, client, manager, facility):
     assert db.session.scalar(select(func.count()).select_from(TrainingSession)) == 0
 
 
-def test_bad_hire_form_shows_the_reason_and_writes_nothing(db, client, manager, facility):
+def test_bad_hire_form_shows_the_reason_on_the_id_field_and_writes_nothing(db, client, manager, facility):
     login(client, manager)
     response = post(client, f"/facilities/{facility.id}/caregivers/new", {
         "name": "甲", "id_number": "340524198001010013", "post": "caregiver",
         "hired_on": local_today().isoformat(), "monthly_pay": "4200"})
     assert response.status_code == 422
+    field = field_markup(response.get_data(as_text=True), "id_number")  # the error marks the ID field
+    assert 'class="field has-error"' in field and 'class="error"' in field
     assert db.session.scalar(select(func.count()).select_from(Caregiver)) == 0
 
 
