@@ -4,9 +4,10 @@
 Prints, for a first report in a new process (locale data, templates and every figure read
 cold, as the monthly job does) and for a second one after a change everywhere (every figure
 read afresh in a warm process, as on a running app server): the whole time, the time inside
-WeasyPrint (layout and PDF), the share outside it (queries and templating), the page count
-and the process's peak memory. Targets (issue 10): 2 s at --scale 1, 12 s at --scale 10, under 500 MB,
-under 10% outside WeasyPrint.
+WeasyPrint (eldercare.pdf.render: layout, the PDF, and collecting the laid-out document's garbage,
+which is WeasyPrint's), the share outside it (the report's own work: queries, charts, templating,
+and archiving the file with its hash), the page count and the process's peak memory. Targets
+(issue 10): 2 s at --scale 1, 12 s at --scale 10, under 500 MB, under 10% outside WeasyPrint.
 
 Each line gives the times twice: on the clock, and in CPU seconds of this process, which other
 work on the machine hardly changes (the load average is printed beside them). On PostgreSQL the
