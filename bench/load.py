@@ -1,4 +1,4 @@
-"""Load test of the production stack on this machine: `make bench` (see the README, Benchmarks).
+"""Load test of the production stack on this machine: `make bench` (figures: README, Benchmarks; docs/benchmarks.md).
 
 gunicorn (deploy/gunicorn.conf.py, 4 workers) under the production configuration on the
 --scale 1 demo in PostgreSQL (database eldercare_load, or LOAD_DATABASE_URL; created, migrated
