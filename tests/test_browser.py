@@ -626,10 +626,15 @@ def test_a_manager_on_a_phone_searches_the_board_and_comes_back_to_it(app, db, o
 def test_a_son_on_a_phone_finds_a_home_with_an_open_bed(app, db, open_page, open_home):
     son = open_page(PHONE, is_mobile=True, has_touch=True)
     son.goto("/open-beds")
+    # Each choice reloads the page: wait for the new page before choosing again (a choice made on the
+    # page being replaced is lost, which made this test fail now and then).
     son.locator("select[name=care_type]").select_option("ordinary")
     expect(son).to_have_url(re.compile(r"care_type=ordinary"))
+    son.wait_for_load_state()
     expect(son.get_by_test_id("home-link")).to_have_count(0)
     son.locator("select[name=care_type]").select_option("nursing")
+    expect(son).to_have_url(re.compile(r"care_type=nursing"))
+    son.wait_for_load_state()
     expect(son.get_by_test_id("home-link")).to_have_count(1)
     expect(son.get_by_test_id("apply-help")).to_be_visible()
     _screenshot(son, "open-beds-phone.png")
