@@ -33,6 +33,12 @@ def _messages(user):
                                                      .order_by(Notification.id))]
 
 
+def _offered_and_accepted(j):
+    workflow.offer(j["staff"], j["application"], j["bed"])
+    workflow.accept(j["family"], j["application"])
+    db.session.commit()
+
+
 def test_each_message_names_what_happened_and_what_to_do(journey):
     j = journey
     workflow.offer(j["staff"], j["application"], j["bed"])
@@ -64,9 +70,7 @@ def test_messages_after_a_decline_say_the_place_is_kept(journey):
 
 def test_the_application_page_keeps_the_accepted_bed_and_then_the_admission(client, journey):
     j = journey
-    workflow.offer(j["staff"], j["application"], j["bed"])
-    workflow.accept(j["family"], j["application"])
-    db.session.commit()
+    _offered_and_accepted(j)
     login(client, j["family"])
     page = client.get(f"/applications/{j['application'].id}").get_data(as_text=True)
     assert 'data-testid="accepted"' in page
@@ -81,9 +85,7 @@ def test_the_application_page_keeps_the_accepted_bed_and_then_the_admission(clie
 
 def test_the_next_step_is_shown_to_the_family_only(client, journey):
     j = journey
-    workflow.offer(j["staff"], j["application"], j["bed"])
-    workflow.accept(j["family"], j["application"])
-    db.session.commit()
+    _offered_and_accepted(j)
     login(client, j["staff"])
     page = client.get(f"/applications/{j['application'].id}").get_data(as_text=True)
     assert 'data-testid="accepted"' in page and "如城颐养院" in page
