@@ -56,6 +56,10 @@ class Config:
     # Behind nginx (or another proxy): how many proxies set X-Forwarded-For/-Proto/-Host; 0 trusts none.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     REPORTS_DIR = os.environ.get("REPORTS_DIR", str(BASE_DIR / "reports"))
+    # Longer than making a report can take (seconds; the city's at --scale 10 takes about 5): a web
+    # report job silent that long was interrupted with its app server, and a temporary file under
+    # REPORTS_DIR that old was left by a process killed between writing and renaming it.
+    REPORT_STALLED_AFTER = int(os.environ.get("REPORT_STALLED_AFTER", "300"))
     # Applications' supporting documents (certificates): outside the web root, served only
     # through the application's access check (placements/documents.py).
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR", str(BASE_DIR / "instance" / "documents"))
@@ -68,6 +72,9 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # The cookie is sent again only when the session changes (its last activity is written once a
+    # minute, eldercare/auth/sessions.py), not on every response: signing it costs every page.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_SECURE = False
     # A session ends after this many idle minutes, and in any case this many hours after the login.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))

@@ -8,6 +8,9 @@ results in this process:
   bumped at the commit of every transaction that changes anything through the ORM (session events, so
   no service can forget it; bulk loads call `bump()` themselves). `@revised` is `@cached` for a
   function handed its previous result and inputs, to keep the parts whose inputs did not change.
+- `@rendered` and `@rendered_per_facility` keep a page's rendered fragment (HTML) in the reader's
+  language until anything changes, or until one facility's figures do; the most recently used
+  fragments are kept, up to FRAGMENT_CHARS characters in all (per process).
 - `@per_facility` keeps a per-facility aggregate (the bed and resident tallies) facility by
   facility, and re-reads only the facilities whose `figures_version` moved: the same session
   event sets the version of every facility whose beds, stays, holds or residents changed (or
@@ -22,10 +25,13 @@ need. A session that has written and not yet committed bypasses every memo, so u
 (possibly rolled-back) data is never stored.
 """
 
+import secrets
 import threading
+from collections import OrderedDict
 from functools import wraps
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
+from flask_babel import get_locale
 from sqlalchemy import BigInteger, event, func, null, select, union_all, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -81,7 +87,7 @@ def changed(session_or_connection, facility_ids=None) -> None:
 def _counter_value():
     """The change counter as this transaction sees it (after its own bump): the version it gives
     the facilities it changed."""
-    return select(ChangeCounter.value).where(ChangeCounter.id == 1).scalar_subquery()
+    return counter_subquery()
 
 
 def bump(session_or_connection) -> None:
@@ -129,6 +135,18 @@ def _transaction_over(session):
         session.info.pop(key, None)
     if has_app_context():
         g.pop(VERSION, None)  # a transaction ended (perhaps with a change): read the counter again
+
+
+def counter_subquery():
+    """The change counter as a column of another query: the user's loader reads it with the account
+    (`remember_counter`), so a page's memos cost no statement of their own."""
+    return select(ChangeCounter.value).where(ChangeCounter.id == 1).scalar_subquery()
+
+
+def remember_counter(session, value) -> None:
+    """The counter read by this request's first statement (see `counter_subquery`)."""
+    if has_app_context() and value is not None and not session.info.get(WROTE):
+        g.setdefault(VERSION, value)
 
 
 def _version(session) -> int:
@@ -334,3 +352,99 @@ def derived(source, fn):
         return values
 
     return compute
+
+
+FRAGMENT_CHARS = 16_000_000  # per process: some 140 boards of 240 beds, up to 32 MB (two bytes a Chinese character)
+
+
+class _Fragments:
+    """Rendered fragments by key, with the version they were rendered at; the least recently used
+    are dropped beyond FRAGMENT_CHARS characters."""
+
+    def __init__(self):
+        self.kept: OrderedDict = OrderedDict()  # key -> (version, value, size)
+        self.size = 0
+
+    def get(self, key, version):
+        with _lock:
+            hit = self.kept.get(key)
+            if hit is None or hit[0] != version:
+                return None
+            self.kept.move_to_end(key)
+            return hit[1]
+
+    def put(self, key, version, value, size: int) -> None:
+        with _lock:
+            old = self.kept.pop(key, None)
+            self.size += size - (old[2] if old else 0)
+            self.kept[key] = (version, value, size)
+            while self.size > FRAGMENT_CHARS and len(self.kept) > 1:
+                self.size -= self.kept.popitem(last=False)[1][2]
+
+
+_fragments = _Fragments()
+
+
+# A form's CSRF token is the reader's: a fragment is rendered with this mark in its place (Flask-WTF
+# keeps the request's signed token in g under the field's name, and reads it from there), and the
+# mark is replaced by the reader's token each time the fragment is served.
+_CSRF_MARK = "csrf-mark-" + secrets.token_hex(8)
+
+
+def _with_marked_csrf(fn, args):
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    before = g.pop(field, None)
+    setattr(g, field, _CSRF_MARK)
+    try:
+        return fn(*args)
+    finally:
+        g.pop(field, None)
+        if before is not None:
+            setattr(g, field, before)
+
+
+def _with_csrf(value):
+    from flask_wtf.csrf import generate_csrf
+
+    html = value if isinstance(value, str) else value[0]
+    if _CSRF_MARK in html:
+        html = html.replace(_CSRF_MARK, generate_csrf())
+        return html if isinstance(value, str) else (html, *value[1:])
+    return value
+
+
+def _fragment_memo(fn, version_of):
+    """`fn(*args)` -> str, or a tuple whose first item is the str (the rest small), kept per database,
+    args and language until `version_of(args)` changes. The fragment must depend on its args and the
+    data only: never the reader (pass what it needs as args); forms in it get the reader's CSRF token."""
+
+    @wraps(fn)
+    def wrapper(*args):
+        from eldercare.extensions import db
+
+        session = db.session
+        if session.info.get(WROTE):
+            return fn(*args)
+        key = (str(session.get_bind().url), fn.__module__, fn.__qualname__, str(get_locale()), args)
+        version = version_of(args)
+        value = _fragments.get(key, version)
+        if value is None:
+            value = _with_marked_csrf(fn, args)
+            _fragments.put(key, version, value, len(value if isinstance(value, str) else value[0]))
+        return _with_csrf(value)
+
+    return wrapper
+
+
+def rendered(fn):
+    """Keep the fragment `fn(*args)` renders until anything changes in the database."""
+    from eldercare.extensions import db
+
+    return _fragment_memo(fn, lambda _args: _version(db.session))
+
+
+def rendered_per_facility(fn):
+    """Keep the fragment `fn(facility_id, *args)` renders until that facility's figures_version
+    moves (its beds, rooms, stays, holds or residents change): a change in another home keeps it."""
+    return _fragment_memo(fn, lambda args: facility_versions().get(args[0]))
+

@@ -5,17 +5,19 @@ account therefore has a session generation in the database: a session carries th
 was started with, and any request whose generation is no longer the account's is logged out.
 Logging out, changing or resetting the password and deactivating the account move the
 generation on, which ends that account's sessions on every device and every app server at once.
-A session also ends after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after
-the login, whatever happens in between.
+A session also ends after SESSION_IDLE_MINUTES without a request (its last activity is written
+once a minute, so up to a minute sooner) and SESSION_MAX_HOURS after the login, whatever happens
+in between.
 """
 
 import time
 
 from flask import current_app, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from eldercare import cache
 from eldercare.auth.models import User
 from eldercare.extensions import db
 from eldercare.notifications import remember_unread, unread_subquery
@@ -76,19 +78,36 @@ def _still_valid(user: User | None) -> bool:
     return now - session.get("seen_at", 0) <= idle and now - session.get("logged_in_at", 0) <= longest
 
 
+SEEN_EVERY = 60  # seconds: how often a session's last activity is written again (a new cookie)
+
+
+def _user_query():
+    """The account, its unread messages (the bell on every page), a manager's facilities (every access
+    check; a page then finds its facility in the session, unread) and the change counter (the memos
+    of eldercare.cache) in one statement, built once: building it costs more than running it."""
+    global _USER_QUERY
+    if _USER_QUERY is None:
+        _USER_QUERY = (select(User, unread_subquery(User.id), cache.counter_subquery())
+                       .where(User.id == bindparam("user_id")).options(joinedload(User.facilities)))
+    return _USER_QUERY
+
+
+_USER_QUERY = None
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the account, if this session is still one of its live sessions."""
     user = None
     if user_id.isdigit():
-        # The account, its unread messages (the bell on every page) and a manager's facilities (every
-        # access check; a page then finds its facility in the session, unread) in one query.
-        row = db.session.execute(select(User, unread_subquery(User.id)).where(User.id == int(user_id))
-                                 .options(joinedload(User.facilities))).unique().one_or_none()
+        row = db.session.execute(_user_query(), {"user_id": int(user_id)}).unique().one_or_none()
         if row is not None:
             user = row[0]
             remember_unread(user.id, row[1])
+            cache.remember_counter(db.session, row[2])
     if not _still_valid(user):
         session.clear()
         return None
-    session["seen_at"] = int(time.time())
+    now = int(time.time())
+    if now - session.get("seen_at", 0) >= SEEN_EVERY:  # not every request: an unchanged session sends no cookie
+        session["seen_at"] = now
     return user

@@ -285,7 +285,7 @@ def facilities_touched(session, objects) -> set[int]:
         for obj in objects:
             if isinstance(obj, Facility) and obj.id is not None:
                 ids.add(obj.id)
-            elif isinstance(obj, Bed):
+            elif isinstance(obj, Bed | Room):
                 ids.add(obj.facility_id)
             elif isinstance(obj, Stay | BedHold | BedCareTypeChange):
                 bed = obj.bed if obj.bed is not None else session.get(Bed, obj.bed_id)

@@ -4,9 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import format_date, format_datetime, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from eldercare import form_actions, labels
+from eldercare import cache, form_actions, labels
 from eldercare.auth import policy
 from eldercare.auth.models import Role
 from eldercare.errors import DomainError, InvalidInput
@@ -128,14 +129,27 @@ def board(facility_id):
     if len(search) > SEARCH_MAX:
         abort(400)
     with_residents = policy.can_see_residents(current_user, facility.id)
-    data = queries.board(facility.id, with_residents=with_residents, care_type=care_type, state=state,
+    keep = board_filters()
+    beds, last_changed_at = (_board_beds if search else _kept_board_beds)(
+        facility.id, with_residents, care_type, state, open_only, tuple(keep.items()), search)
+    return render_template("facilities/board.html", facility=facility, beds=beds, last_changed_at=last_changed_at,
+                           keep=keep, can_manage=policy.can_manage_facility(current_user, facility.id))
+
+
+def _board_beds(facility_id, with_residents, care_type, state, open_only, keep, search) -> tuple[Markup, object]:
+    """The board's chips, filters and tiles, rendered, and the time of the home's last bed change."""
+    data = queries.board(facility_id, with_residents=with_residents, care_type=care_type, state=state,
                          open_only=open_only)
     if search:
         data = search_board(data, search)
-    return render_template("facilities/board.html", facility=facility, board=data, care_type=care_type,
-                           state=state, open_only=open_only, search=search, keep=board_filters(),
-                           board_shows_residents=with_residents,
-                           can_manage=policy.can_manage_facility(current_user, facility.id))
+    html = render_template("facilities/_board_beds.html", facility_id=facility_id, board=data, care_type=care_type,
+                           state=state, open_only=open_only, search=search, keep=dict(keep),
+                           board_shows_residents=with_residents)
+    return Markup(html), data["last_changed_at"]
+
+
+# Kept until the home's beds change (a search is not kept: its text is anyone's).
+_kept_board_beds = cache.rendered_per_facility(_board_beds)
 
 
 @bp.route("/facilities/<int:facility_id>/admit", methods=["GET", "POST"])
@@ -190,22 +204,30 @@ def assess(bed_id):
 @policy.roles_required(*STAFF)
 def bed(bed_id):
     bed = _bed(bed_id)
-    can_manage = policy.can_manage_facility(current_user, bed.facility_id)
-    with_residents = policy.can_see_residents(current_user, bed.facility_id)
+    details = _bed_details(bed.id, policy.can_manage_facility(current_user, bed.facility_id),
+                           policy.can_see_residents(current_user, bed.facility_id), current_user.is_bureau,
+                           tuple(board_filters().items()), local_today())
+    return render_template("facilities/bed.html", bed=bed, details=details)
+
+
+@cache.rendered
+def _bed_details(bed_id, can_manage, with_residents, is_bureau, keep, today) -> Markup:
+    """The bed page below the header, rendered once until anything changes, for each kind of reader."""
+    bed = db.session.get(Bed, bed_id)
     stay = queries.open_stay_of(bed.id)
-    transfer_form = TransferForm(on=local_today())
+    transfer_form = TransferForm(on=today)
     # The beds to move to, for the transfer form a manager sees beside a resident only.
     transfer_form.to_bed_id.choices = bed_choices(queries.vacant_beds(bed.facility_id)) if can_manage and stay else []
-    return render_template(
-        "facilities/bed.html", bed=bed, state=queries.state_of(bed.id), keep=board_filters(),
+    return Markup(render_template(
+        "facilities/_bed.html", bed=bed, state=queries.state_of(bed.id), keep=dict(keep), is_bureau=is_bureau,
         stay=stay if with_residents else None,
         occupied_since=stay.start_on if stay else None, hold=queries.active_hold_of(bed.id),
         history=queries.stays_of_bed(bed.id, with_residents=with_residents), can_manage=can_manage,
-        discharge_form=DischargeForm(on=local_today()), transfer_form=transfer_form,
+        discharge_form=DischargeForm(on=today), transfer_form=transfer_form,
         away_form=AwayForm(away=stay.away.value if stay is not None and stay.away else ""),
         care_type_form=CareTypeForm(care_type=bed.care_type.value), hold_form=HoldForm(), action_form=ActionForm(),
-        retire_form=RetireForm(on=local_today()),
-    )
+        retire_form=RetireForm(on=today),
+    ))
 
 
 def _open_stay(bed):

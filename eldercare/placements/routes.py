@@ -1,11 +1,12 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from eldercare import form_actions
+from eldercare import cache, form_actions
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
 from eldercare.errors import DomainError
@@ -281,9 +282,15 @@ def review():
     status = request.args.get("status") or None
     if status not in (None, *Status):
         abort(400)
-    return render_template("placements/review.html", status=status,
-                           rows=queries.review_list(status, local_today()), counts=queries.status_counts(),
-                           identity_cases=len(open_identity_cases()))
+    return render_template("placements/review.html", listing=_review_list(status, local_today()))
+
+
+@cache.rendered
+def _review_list(status: str | None, today) -> Markup:
+    """The review list, rendered once for every bureau reader until anything changes (scores move with
+    the day, which is why it is an argument)."""
+    return Markup(render_template("placements/_review.html", status=status, rows=queries.review_list(status, today),
+                                  counts=queries.status_counts(), identity_cases=len(open_identity_cases())))
 
 
 @bp.route("/review/weights", methods=["GET", "POST"])
