@@ -6,7 +6,6 @@ caregiver). A fixed number of grouped queries, whatever the number of caregivers
 """
 
 import math
-from collections import defaultdict
 from datetime import date
 from functools import partial
 from typing import NamedTuple
@@ -14,7 +13,7 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from eldercare.cache import cached, per_facility
+from eldercare.cache import per_facility, revised
 from eldercare.caregivers.models import (
     CARE_POSTS,
     LEVELS,
@@ -215,12 +214,12 @@ def _empty_figures(counts=ROSTER + STAFFING) -> dict:
     return {**dict.fromkeys(counts, 0), "by_level": {level: 0 for level in (*LEVELS, NO_CERTIFICATE)}}
 
 
-def _add(total: dict, part: dict) -> None:
+def _add(total: dict, part: dict, sign: int = 1) -> None:
     for key in ROSTER + STAFFING:
         if key in part:  # the staffing check's counts only where it was made
-            total[key] += part[key]
+            total[key] += sign * part[key]
     for level, n in part["by_level"].items():
-        total["by_level"][level] += n
+        total["by_level"][level] += sign * n
 
 
 def _finish(figures: dict) -> dict:
@@ -270,7 +269,7 @@ def _tallies(day: date, facility_ids=None) -> list[CaregiverTally]:
 _tallies_of_day: dict = {}
 
 
-def caregiver_tallies(day: date) -> tuple:
+def _caregiver_tallies(day: date):
     """Every facility's tallies on `day`, kept facility by facility (eldercare.cache.per_facility:
     a change in one home re-reads that home). One day at a time: on a new day everything is read
     afresh, as certificates expire and a new year's hours start from nothing."""
@@ -278,66 +277,88 @@ def caregiver_tallies(day: date) -> tuple:
     if memo is None:
         _tallies_of_day.clear()
         memo = _tallies_of_day[day] = per_facility(partial(_tallies, day))
-    return memo()
+    return memo
 
 
-def _figures(day: date, staffing: bool) -> dict:
-    counts = ROSTER + STAFFING if staffing else ROSTER
-    by_facility: dict[int, dict] = defaultdict(partial(_empty_figures, counts))
-    for r in caregiver_tallies(day):
-        f = by_facility[r.facility_id]
+def _home(counts, caregivers, residents, beds) -> dict:
+    """One institution's counts from its caregiver, resident and bed tallies (the last two only for
+    the staffing check)."""
+    f = _empty_figures(counts)
+    for r in caregivers:
         f["caregivers"] += r.n
         f["covered"] += r.n * r.covered
         f["certified"] += r.n if r.level != NO_CERTIFICATE else 0
         f["by_level"][r.level] += r.n
         f["hours_met"] += r.n * r.hours_met
         f["below_band"] += r.n * r.below_band
-    if staffing:
-        for t in facility_queries.resident_tallies():
-            if t.care_type != CareType.nursing:
-                continue
-            f = by_facility[t.facility_id]
-            f["fully_disabled"] += t.n if t.ability_level in FULLY_DISABLED else 0
-            f["partly_disabled"] += t.n if t.ability_level in PARTLY_DISABLED else 0
-        for b in facility_queries.bed_tallies():
-            if b.kind == BedKind.institution and b.care_type == CareType.nursing:
-                by_facility[b.facility_id]["nursing_beds"] += b.n
+    if "needed" in counts:
+        for t in residents:
+            if t.care_type == CareType.nursing:
+                f["fully_disabled"] += t.n if t.ability_level in FULLY_DISABLED else 0
+                f["partly_disabled"] += t.n if t.ability_level in PARTLY_DISABLED else 0
+        f["nursing_beds"] = sum(b.n for b in beds if b.kind == BedKind.institution and b.care_type == CareType.nursing)
+        f["counted"] = f["covered"]  # trained caregivers at work
+        f["needed"] = staffing_needed(f["fully_disabled"], f["partly_disabled"])
+        f["shortfall"] = max(0, f["needed"] - f["counted"])
+        f["short_homes"] = 1 if f["shortfall"] else 0
+        f["nursing_beds_at_risk"] = f["nursing_beds"] if f["shortfall"] else 0
+    return f
 
-    towns = {t.id: {"id": t.id, "name": t.name, **_empty_figures(counts)}
-             for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code))}
-    city = _empty_figures(counts)
-    facilities = {}
+
+def _figures(day: date, staffing: bool, previous) -> tuple[dict, tuple]:
+    """The figures of `figures` (or `roster_figures`), as eldercare.cache.revised hands them their
+    previous result: a home whose directory row and tallies are the same objects as before keeps
+    its row, and the towns' sums are adjusted by what the changed homes take away and add (a new
+    day, a new minimum of hours or a change in the towns counts everything again)."""
+    counts = ROSTER + STAFFING if staffing else ROSTER
+    caregivers = _caregiver_tallies(day).by_facility()
+    residents = facility_queries.resident_tallies.by_facility() if staffing else {}
+    beds = facility_queries.bed_tallies.by_facility() if staffing else {}
+    towns = tuple(tuple(t) for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code)))
+    scope = (towns, minimum_hours())
+    kept, inputs_before, sums = {}, {}, {town_id: _empty_figures(counts) for town_id, _name in towns}
+    if previous is not None and previous[1][0] == scope:
+        before, (_scope, inputs_before, sums_before) = previous
+        kept = before["facilities"]
+        sums = {town_id: {**s, "by_level": dict(s["by_level"])} for town_id, s in sums_before.items()}
+    facilities, inputs = {}, {}
     for d in facility_queries.facility_directory():
         if d.type not in INSTITUTION_TYPES:
             continue
-        f = by_facility.get(d.id) or _empty_figures(counts)
-        if staffing:
-            f["counted"] = f["covered"]  # trained caregivers at work
-            f["needed"] = staffing_needed(f["fully_disabled"], f["partly_disabled"])
-            f["shortfall"] = max(0, f["needed"] - f["counted"])
-            f["short_homes"] = 1 if f["shortfall"] else 0
-            f["nursing_beds_at_risk"] = f["nursing_beds"] if f["shortfall"] else 0
-        facilities[d.id] = _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
-        _add(towns[d.town_id], f)
-    for town in towns.values():
-        _add(city, town)
-    return {"day": day, "minimum_hours": minimum_hours(), "city": _finish(city),
-            "towns": [_finish(t) for t in towns.values()], "facilities": facilities}
+        inputs[d.id] = (d, caregivers.get(d.id, ()), residents.get(d.id, ()), beds.get(d.id, ()))
+        row = kept.get(d.id)
+        if row is None or inputs_before.get(d.id) != inputs[d.id]:
+            if row is not None:
+                _add(sums[row["town_id"]], row, -1)
+            f = _home(counts, *inputs[d.id][1:])
+            row = _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
+            _add(sums[d.town_id], f)
+        facilities[d.id] = row
+    for gone in kept.keys() - facilities.keys():  # no longer an institution (or no longer there)
+        _add(sums[kept[gone]["town_id"]], kept[gone], -1)
+    city = _empty_figures(counts)
+    town_rows = []
+    for town_id, name in towns:
+        _add(city, sums[town_id])
+        town_rows.append(_finish({"id": town_id, "name": name, **sums[town_id],
+                                  "by_level": dict(sums[town_id]["by_level"])}))
+    return ({"day": day, "minimum_hours": minimum_hours(), "city": _finish(city), "towns": town_rows,
+             "facilities": facilities}, (scope, inputs, sums))
 
 
-@cached
-def figures(day: date) -> dict:
+@revised
+def figures(day: date, *, previous=None) -> tuple[dict, tuple]:
     """Every caregiver figure for each institution, each town and the city, on `day`:
     pre-job coverage (target 100%), caregivers by level, share certified, in-service hours met,
     pay below band, and the staffing check with the nursing-type beds it puts at risk."""
-    return _figures(day, staffing=True)
+    return _figures(day, True, previous)
 
 
-@cached
-def roster_figures(day: date) -> dict:
+@revised
+def roster_figures(day: date, *, previous=None) -> tuple[dict, tuple]:
     """The same figures without the staffing check, which weighs today's residents and beds:
     what the rosters alone say on `day` (a report on a past period), for a fraction of the reads."""
-    return _figures(day, staffing=False)
+    return _figures(day, False, previous)
 
 
 def facility_figures(facility_id: int, day: date) -> dict | None:

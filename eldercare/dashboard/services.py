@@ -6,6 +6,7 @@ number of facilities or beds.
 """
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -226,47 +227,69 @@ def _institution_occupancy(tallies) -> dict | None:
 _institution_occupancy_now = derived(queries.bed_tallies, _institution_occupancy)  # again only for homes that changed
 
 
-@cached
-def occupancy() -> dict:
+def _add_counts(sums: dict, counts: dict, sign: int) -> None:
+    for state in sums:
+        sums[state] += sign * counts[state]
+
+
+@revised
+def occupancy(*, previous=None) -> tuple[dict, tuple]:
     """Institution beds by state for the city, by facility type, by town and by facility; public
     homes' vacancy set against the others; tekun residents against the reserve; surplus beds
-    open to the public."""
+    open to the public.
+
+    After a change it starts from its `previous` sums (eldercare.cache.revised): the facility
+    types' and towns' counts are adjusted by what the homes whose figures changed take away and
+    add; a change in the towns counts everything again."""
     facilities = {f.id: f for f in queries.facility_directory()}
+    town_names = tuple(db.session.scalars(select(Town.name).order_by(Town.code)))
+    inputs_before: dict[int, tuple] = {}
     by_type: dict[str, dict] = defaultdict(queries.empty_counts)
     by_town: dict[str, dict] = defaultdict(queries.empty_counts)
+    if previous is not None and previous[1][0] == town_names:
+        _before, (_names, inputs_before, type_sums, town_sums) = previous
+        by_type.update((key, dict(sums)) for key, sums in type_sums.items())
+        by_town.update((key, dict(sums)) for key, sums in town_sums.items())
     by_facility: dict[int, dict] = {}
+    inputs: dict[int, tuple] = {}
     for facility_id, figures in _institution_occupancy_now().items():
         if figures is None:
             continue
         f = facilities[facility_id]
         by_facility[facility_id] = figures
-        for sums in (by_type[f.type.value], by_town[f.town]):
-            for state in sums:
-                sums[state] += figures[state]
+        inputs[facility_id] = (figures, f.type.value, f.town)
+        before = inputs_before.get(facility_id)
+        if before != inputs[facility_id]:
+            if before is not None:
+                _add_counts(by_type[before[1]], before[0], -1)
+                _add_counts(by_town[before[2]], before[0], -1)
+            _add_counts(by_type[f.type.value], figures, 1)
+            _add_counts(by_town[f.town], figures, 1)
+    for gone in inputs_before.keys() - inputs.keys():  # no institution beds any more (or no longer there)
+        figures, ftype, town = inputs_before[gone]
+        _add_counts(by_type[ftype], figures, -1)
+        _add_counts(by_town[town], figures, -1)
     tekun_reserves = reserves().values()  # the facilities that serve tekun elders: one scope for both figures
     city = queries.empty_counts()
     for counts in by_type.values():
-        for state, n in counts.items():
-            city[state] += n
+        _add_counts(city, counts, 1)
 
     public = occupancy_figures(by_type.get(FacilityType.public_home.value, queries.empty_counts()))
     others = queries.empty_counts()
     for ftype, counts in by_type.items():
         if ftype != FacilityType.public_home.value:
-            for state, n in counts.items():
-                others[state] += n
+            _add_counts(others, counts, 1)
     return {
         "by_type": {t.value: occupancy_figures(by_type[t.value]) for t in FacilityType if t in INSTITUTION_TYPES},
         "city": occupancy_figures(city),
-        "by_town": {town: occupancy_figures(by_town[town]) for town in
-                    db.session.scalars(select(Town.name).order_by(Town.code)) if town in by_town},
+        "by_town": {town: occupancy_figures(by_town[town]) for town in town_names if any(by_town[town].values())},
         "by_facility": by_facility,
         "public_homes": public, "other_homes": occupancy_figures(others),
         "tekun_in_care": sum(r.tekun_residents for r in tekun_reserves),
         "tekun_elsewhere": sum(tekun_residents_by_facility().values()) - sum(r.tekun_residents for r in tekun_reserves),
         "tekun_reserve": sum(r.reserve for r in tekun_reserves),
         "surplus_open_beds": sum(r.open_beds for r in tekun_reserves),
-    }
+    }, (town_names, inputs, dict(by_type), dict(by_town))
 
 
 @cached
@@ -328,24 +351,33 @@ def average_occupancy(start: date, end: date) -> dict:
             "by_facility": {k[1]: figures(k) for k in groups if k[0] == "by_facility"}}
 
 
-def freshness(stale_after_days: int | None = None) -> dict:
-    """Each facility's last bed change; those with none for `stale_after_days` are flagged."""
-    days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
-    cutoff = utcnow() - timedelta(days=days)
+@cached
+def _by_last_change() -> tuple[list[dict], list]:
+    """Every facility, those without a bed change first, then from the oldest change (the
+    directory's order among equals), with their changes in that order: the facilities not
+    changed since a moment are the first ones, as many as the changes before it."""
     per_facility = queries.counts_by_facility()
     rows = []
     for f in queries.facility_directory():
         changed = per_facility[f.id]["changed"] if f.id in per_facility else None
-        rows.append({"id": f.id, "name": f.name, "town": f.town, "type": f.type.value, "last_changed_at": changed,
-                     "stale": changed is None or changed < cutoff})
-    stale = sorted((r for r in rows if r["stale"]), key=lambda r: (r["last_changed_at"] is not None,
-                                                                    r["last_changed_at"] or 0))
-    return {"days": days, "facilities": rows, "stale": stale, "stale_count": len(stale)}
+        rows.append({"id": f.id, "name": f.name, "town": f.town, "type": f.type.value, "last_changed_at": changed})
+    rows.sort(key=lambda r: (r["last_changed_at"] is not None, r["last_changed_at"] or 0))
+    return rows, [r["last_changed_at"] for r in rows if r["last_changed_at"] is not None]
 
 
-def community_points(days: int = 30, today: date | None = None) -> dict:
-    """Meal points and mutual-aid points by town, with meals served over the last `days` days."""
-    today = today or local_today()
+def freshness(stale_after_days: int | None = None) -> dict:
+    """The facilities with no bed change for `stale_after_days` (or none at all), the longest
+    unchanged first: a prefix of the facilities by last change, found by bisection, so a view
+    costs no walk over every facility (the prefix grows with the clock, not only with the data)."""
+    days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
+    rows, changes = _by_last_change()
+    stale_count = len(rows) - len(changes) + bisect_left(changes, utcnow() - timedelta(days=days))
+    return {"days": days, "stale": rows[:stale_count], "stale_count": stale_count}
+
+
+@cached
+def community_points(days: int, today: date) -> dict:
+    """Meal points and mutual-aid points by town, with meals served over the `days` days up to `today`."""
     since = today - timedelta(days=days - 1)
     towns = {name: {"meal_points": 0, "mutual_aid": 0, "meals": 0, "subsidised": 0}
              for (name,) in db.session.execute(select(Town.name).order_by(Town.code))}
@@ -365,11 +397,15 @@ def community_points(days: int = 30, today: date | None = None) -> dict:
     return {"days": days, "since": since, "until": today, "towns": towns, "total": total}
 
 
-def community(days: int = 30, today: date | None = None) -> dict:
-    """The meal and mutual-aid points (`community_points`), with the day-care and family care beds,
-    which are counted apart from the ratio."""
+@cached
+def _community_beds() -> dict:
     beds: dict[str, int] = defaultdict(int)
     for row in queries.bed_tallies():
         beds[row.kind] += row.n
-    return {**community_points(days, today), "day_care_beds": beds.get(BedKind.day_care, 0),
-            "family_care_beds": beds.get(BedKind.family_care, 0)}
+    return {"day_care_beds": beds.get(BedKind.day_care, 0), "family_care_beds": beds.get(BedKind.family_care, 0)}
+
+
+def community(days: int = 30, today: date | None = None) -> dict:
+    """The meal and mutual-aid points (`community_points`), with the day-care and family care beds,
+    which are counted apart from the ratio."""
+    return {**community_points(days, today or local_today()), **_community_beds()}
