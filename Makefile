@@ -4,8 +4,11 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 # Debian packages the tests need: a browser for the user journeys, CJK fonts and Pango for PDFs,
+# HarfBuzz's subsetter for WeasyPrint to embed the used glyphs of the CJK font (without it WeasyPrint
+# falls back to fontTools, which takes 20-50 CPU-seconds per report to subset Noto Sans CJK),
 # poppler-utils (pdftoppm) to render report pages for a person to look at; Redis for the two-server test.
-DEB_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils redis-server
+DEB_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+	redis-server
 TRANSLATIONS := eldercare/translations
 PO := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
