@@ -62,8 +62,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def select_locale():
-    """The API reads no session: the language asked for, else the client's (Accept-Language). A page
-    is in the logged-in person's language (stored on the account), else the one the visitor picked."""
+    """The API reads no session: the language asked for (?lang=), else the token owner's (stored on
+    the account), else the client's (Accept-Language). A page is in the logged-in person's language,
+    else the one the visitor picked."""
     from flask import current_app
     from flask_login import current_user
 
@@ -71,7 +72,8 @@ def select_locale():
 
     lang = None
     if has_request_context() and request.path.startswith("/api/"):
-        lang = request.args.get("lang") or request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        lang = (request.args.get("lang") or (current_user.is_authenticated and current_user.locale)
+                or request.accept_languages.best_match(current_app.config["LANGUAGES"]))
     elif has_request_context():
         lang = (current_user.is_authenticated and current_user.locale) or session.get(LANGUAGE)
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]

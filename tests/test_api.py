@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from eldercare.audit import AuditEvent
 from eldercare.auth import tokens
 from eldercare.auth.models import Role
+from eldercare.facilities import services
 from eldercare.facilities.models import BedKind, CareType, FacilityType, Stay
 from eldercare.models import utcnow
 from eldercare.placements import workflow
@@ -402,3 +403,24 @@ def test_a_misspelt_query_field_is_refused_not_ignored(app, db, client, bureau_s
     # The fields a route declares, and the language, are read as before.
     assert client.get(f"/api/v1/facilities?town={town.name}&limit=5&lang=en", headers=headers).status_code == 200
     assert client.get(f"/api/v1/stats/care-ratio?facility={facility.id}", headers=headers).json["total_beds"] == 0
+
+
+def test_an_answer_is_in_the_language_asked_for_else_the_token_owners(app, db, client, facility, manager):
+    bed = factories.bed(facility)
+    services.admit(manager, bed, factories.elder(), on=local_today())
+    manager.locale = "en"
+    headers = bearer(token_for(manager))
+    body = {"bed_id": bed.id, "elder_id": factories.elder().id, "start_on": local_today().isoformat()}
+
+    def detail(url, **extra):
+        response = client.post(url, json=body, headers={**headers, **extra})
+        assert response.status_code == 409
+        return response.json["detail"]
+
+    english = detail("/api/v1/stays", **{"Accept-Language": "zh-CN"})  # the account's language wins
+    chinese = detail("/api/v1/stays?lang=zh")  # the language asked for wins over the account's
+    assert english.isascii() and not chinese.isascii()
+    manager.locale = None
+    db.session.commit()
+    assert not detail("/api/v1/stays", **{"Accept-Language": "zh-CN"}).isascii()
+    assert detail("/api/v1/stays", **{"Accept-Language": "en"}).isascii()
