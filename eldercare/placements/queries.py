@@ -222,8 +222,10 @@ def offer_for_hold(hold) -> dict | None:
             "accepted_on": accepted.date() if accepted else None}
 
 
+@cached
 def waiting_admissions(facility_id: int) -> list[dict]:
-    """Accepted offers of this home's beds, oldest first: the manager's list of admissions to make."""
+    """Accepted offers of this home's beds, oldest first: the manager's list of admissions to make
+    (on the board at every view: kept until anything changes; read-only)."""
     rows = db.session.execute(
         select(Application.id, Application.elder_name, Bed.id.label("bed_id"), Bed.code)
         .join(Bed, Bed.id == Application.offered_bed_id)
