@@ -1,8 +1,9 @@
 """Faults (issue 15 point 8), played without touching what the other users of this machine
 share: the database cut and restored under gunicorn through a TCP proxy of the test's own
-(bench/proxy.py), never a restart of the PostgreSQL server; and a scheduler killed in the
-middle of a monthly report."""
+(bench/proxy.py), never a restart of the PostgreSQL server; a scheduler killed in the middle
+of a monthly report; and an app server killed in the middle of a report ordered from the web."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bench import servers
 from bench.client import Browser
@@ -22,11 +23,14 @@ from eldercare.auth.models import Role
 from eldercare.extensions import db as _db
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, Stay
-from eldercare.reports import archive, making
-from eldercare.reports.models import JobStatus, Report, ReportJob
+from eldercare.models import utcnow
+from eldercare.reports import archive, making, render
+from eldercare.reports.models import JobStatus, Report, ReportJob, Source
+from eldercare.reports.periods import resolve_scope
 from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
 from tests import factories
+from tests.conftest import login
 
 WORKERS = 2
 RECOVERY_SECONDS = 10  # issue 15: every worker answers again within 10 s of the database being back
@@ -256,3 +260,82 @@ def test_a_scheduler_killed_while_rendering_leaves_no_half_file_and_the_next_run
     # and a run after that makes nothing again
     assert making.schedule_monthly(local_today()) == []
     assert db.session.scalar(select(func.count()).select_from(Report)) == 2
+
+
+# A web report's job made in a process of its own that dies between writing the PDF under its
+# temporary name and renaming it: the test kills it there, as an app server's restart would.
+WEB_JOB_KILLED_WHILE_WRITING = """
+import os, sys, time
+from pathlib import Path
+from eldercare import create_app
+from eldercare.reports import making, render
+
+database_url, reports_dir, writing, job_id = sys.argv[1:5]
+app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, REPORTS_DIR=reports_dir)
+
+def replace(*args):
+    Path(writing).touch()
+    time.sleep(600)
+
+render.to_pdf = lambda *args, **kwargs: (b"%PDF-1.7 typeset", 1)  # the typesetting is not what is killed
+os.replace = replace
+with app.app_context():
+    making.run_job(int(job_id))
+"""
+
+
+def test_a_web_report_whose_server_is_killed_ends_as_interrupted_and_its_temporary_file_goes(
+        app, db, client, bureau_staff, tmp_path, monkeypatch):
+    town = factories.town()
+    facility = factories.facility(town)
+    bed = factories.bed(facility, care_type=CareType.ordinary)
+    elder = factories.elder()
+    db.session.commit()
+    beds.admit(None, bed, elder, on=local_today() - timedelta(days=70))
+    db.session.commit()
+    reports_dir, writing = tmp_path / "reports", tmp_path / "writing"
+    app.config["REPORTS_DIR"] = str(reports_dir)
+    period = making.previous_month(local_today()).label
+    job_id = making.order(bureau_staff, resolve_scope(), period, "zh").id
+    db.session.commit()
+
+    server = subprocess.Popen([sys.executable, "-c", WEB_JOB_KILLED_WHILE_WRITING,
+                               db.engine.url.render_as_string(hide_password=False), str(reports_dir), str(writing),
+                               str(job_id)], cwd=servers.ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not writing.exists():
+            assert server.poll() is None and time.monotonic() < deadline, "the job never began writing its file"
+            time.sleep(0.05)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    [leftover] = [path for path in reports_dir.rglob("*") if path.is_file()]
+    assert leftover.name.startswith(archive.TEMPORARY)
+
+    def status_shown():
+        page = client.get(f"/reports/jobs/{job_id}").get_data(as_text=True)
+        return page.split('data-status="', 1)[1].split('"', 1)[0], page
+
+    login(client, bureau_staff)
+    status, page = status_shown()  # as long as a report can take, it may still be on its way
+    assert status == "running" and "报告正在生成" in page
+    db.session.commit()
+    stalled = timedelta(seconds=app.config["REPORT_STALLED_AFTER"] + 1)
+    db.session.execute(update(ReportJob).where(ReportJob.id == job_id).values(alive_at=utcnow() - stalled))
+    db.session.commit()
+    status, page = status_shown()
+    assert status == "failed" and 'data-testid="order-again"' in page
+    assert "报告生成中途被中断，未能完成，请重新生成。" in page
+    bureau_staff.locale = "en"
+    db.session.commit()
+    status, page = status_shown()
+    assert "The report was interrupted before it was finished; please order it again." in page
+
+    # the temporary file, once older than a report can take, goes with the next report written
+    old = time.time() - stalled.total_seconds()
+    os.utime(leftover, (old, old))
+    monkeypatch.setattr(render, "to_pdf", lambda *args, **kwargs: (b"%PDF-1.7 typeset", 1))
+    made = making.make(resolve_scope(), making.previous_month(local_today()), "zh", source=Source.web)
+    db.session.commit()
+    assert [path.name for path in reports_dir.rglob("*") if path.is_file()] == [Path(made.path).name]

@@ -2,6 +2,7 @@
 figures, page numbers, Chinese text, no ID numbers; the archive's versions and damaged files;
 the three ways of making one (web job, command line, scheduler) and who may see what."""
 
+import fcntl
 import hashlib
 import os
 import re
@@ -14,16 +15,19 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, format_date, gettext
+from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from eldercare import labels, pdf
 from eldercare.dashboard import services
+from eldercare.errors import DomainError
 from eldercare.extensions import db as _db
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, FacilityType, MealLog
+from eldercare.models import utcnow
 from eldercare.reports import archive, making
-from eldercare.reports.models import JobStatus, Report, ReportJob, Source
+from eldercare.reports.models import JobStatus, Report, ReportJob, ReportKind, Source
 from eldercare.reports.periods import parse_period, resolve_scope
 from eldercare.residents.models import Category
 from eldercare.timekeeping import local_today
@@ -176,6 +180,49 @@ def test_a_killed_write_leaves_no_file(app, city, reports_dir, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         _make(resolve_scope(facility_id=city["facility"].id), f"{local_today():%Y-%m}")
     assert not [p for p in reports_dir.rglob("*") if p.is_file()]
+
+
+def test_leftover_temporary_files_go_once_old_unless_a_live_process_holds_them(app, reports_dir):
+    folder = reports_dir / "2026-10"
+    folder.mkdir(parents=True)
+    old = time.time() - app.config["REPORT_STALLED_AFTER"] - 1
+    left, fresh, held, report = (folder / name for name in (f"{archive.TEMPORARY}left.pdf",
+                                                            f"{archive.TEMPORARY}fresh.pdf",
+                                                            f"{archive.TEMPORARY}held.pdf", "occupancy-city-zh-v1.pdf"))
+    for path in (left, fresh, held, report):
+        path.write_bytes(b"%PDF-")
+    for path in (left, held, report):
+        os.utime(path, (old, old))
+    with held.open("rb") as writer:  # as a live process writing it holds it
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        assert archive.remove_leftovers() == 1
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in (fresh, held, report))
+
+
+def test_only_web_jobs_silent_longer_than_a_report_can_take_end_as_interrupted(app, db, city, bureau_staff,
+                                                                               monkeypatch):
+    period = f"{local_today():%Y-%m}"
+    silent, fresh, renewed = (making.order(bureau_staff, resolve_scope(), period, "zh") for _ in range(3))
+    scheduled = ReportJob(kind=ReportKind.occupancy, scope="city", period=period, language="zh", scheduled=True,
+                          status=JobStatus.running)  # taken up again by the scheduler's next run or start
+    db.session.add(scheduled)
+    stalled = utcnow() - timedelta(seconds=app.config["REPORT_STALLED_AFTER"] + 1)
+    for job in (silent, scheduled, renewed):
+        job.alive_at = stalled
+    silent.status = JobStatus.running
+    db.session.commit()
+
+    def make(*args, progress, **kwargs):
+        progress(50)
+        raise DomainError(_l("Reports are made in Chinese or English."))
+
+    monkeypatch.setattr(making, "make", make)
+    making.run_job(renewed.id)  # its worker gives a sign of life at each step, so it is not taken for dead
+    assert renewed.alive_at > stalled and renewed.status == JobStatus.failed
+    assert making.end_interrupted() == 1
+    db.session.expire_all()
+    assert (silent.status, fresh.status, scheduled.status) == (JobStatus.failed, JobStatus.queued, JobStatus.running)
+    assert silent.message_text == "报告生成中途被中断，未能完成，请重新生成。" and silent.finished_at is not None
 
 
 def test_damaged_and_missing_files_are_shown_and_not_served(app, client, city, bureau_staff):

@@ -1,14 +1,18 @@
 """The archive of generated reports: files under REPORTS_DIR, a record for each.
 
 A file is written under a temporary name and renamed into place, so a process killed halfway
-leaves no half file under a real name. A record keeps its size and SHA-256; a file missing or
-no longer matching shows as damaged and is not served. Regenerating a report adds a version
-and marks the earlier one superseded, keeping its file.
+leaves no half file under a real name; a temporary file it leaves is removed by a later write
+once it is older than REPORT_STALLED_AFTER and no live process holds it. A record keeps its
+size and SHA-256; a file missing or no longer matching shows as damaged and is not served.
+Regenerating a report adds a version and marks the earlier one superseded, keeping its file.
 """
 
+import fcntl
 import hashlib
+import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -19,7 +23,10 @@ from eldercare.extensions import db
 from eldercare.models import utcnow
 from eldercare.reports.models import Report, ReportKind, Source
 
+log = logging.getLogger(__name__)
+
 OK, MISSING, DAMAGED = "ok", "missing", "damaged"
+TEMPORARY = ".writing-"  # the name's start of a file being written
 
 
 def root() -> Path:
@@ -33,21 +40,46 @@ def file_name(kind, scope_key, period, language, version) -> str:
 def _write(relative: str, content: bytes) -> None:
     target = root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".writing-", suffix=".pdf")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY, suffix=".pdf")
     try:
         with os.fdopen(fd, "wb") as out:
+            fcntl.flock(out, fcntl.LOCK_EX)  # until it is renamed: this file is being written
             out.write(content)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, target)
+            os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
+def remove_leftovers() -> int:
+    """Remove the temporary files that processes killed between writing and renaming left: those
+    older than REPORT_STALLED_AFTER seconds that no process holds (a writer holds an flock on its
+    file until it is renamed, and the kernel drops it with a killed process). Returns how many."""
+    old = time.time() - current_app.config["REPORT_STALLED_AFTER"]
+    removed = 0
+    for path in root().glob(f"*/{TEMPORARY}*"):
+        try:
+            with path.open("rb") as leftover:
+                if os.fstat(leftover.fileno()).st_mtime > old:
+                    continue
+                try:
+                    fcntl.flock(leftover, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # still being written by a live process
+                path.unlink()
+        except FileNotFoundError:
+            continue  # renamed into place, or removed by another process, meanwhile
+        log.warning("Removed %s, a report's temporary file left by a process killed while writing it", path.name)
+        removed += 1
+    return removed
+
+
 def store(content: bytes, *, kind: ReportKind, scope, period: str, language: str, pages: int, source: Source,
           made_by=None) -> Report:
     """Write the file and record it as the current version (flushed; the caller commits)."""
+    remove_leftovers()
     for _attempt in range(3):
         latest = db.session.scalar(select(func.max(Report.version)).where(
             Report.kind == kind, Report.scope == scope.key, Report.period == period, Report.language == language))

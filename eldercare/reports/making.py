@@ -1,6 +1,14 @@
 """Making a report, three ways: ordered on the web (a job row in the database, run in a worker
 thread, so any app server can show its progress), from the command line, and by the scheduler
-on the 1st of each month for the month before (once per period, guarded by a unique key)."""
+on the 1st of each month for the month before (once per period, guarded by a unique key).
+
+A job killed halfway with its process: a scheduled one is taken up again by the next scheduled
+run or the scheduler's start (`schedule_monthly`); a web one ends as failed, "interrupted,
+please order it again", once it has shown no sign of life (`ReportJob.alive_at`, renewed at each
+step) for REPORT_STALLED_AFTER seconds (`end_interrupted`, run by the pages that show jobs). It
+is not made again behind the user's back: they may have ordered it again already, or no longer
+need it, and no process is bound to take up a web job (a scheduler may not run at all).
+"""
 
 import fcntl
 import logging
@@ -12,7 +20,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from eldercare.errors import DomainError
 from eldercare.extensions import db
@@ -60,13 +68,14 @@ def order(actor, scope: Scope, period_text: str, language: str) -> ReportJob:
 
 
 def run_job(job_id: int) -> ReportJob:
-    """Make the job's report, recording progress as it goes; a failure is recorded, not raised."""
+    """Make the job's report, recording progress (and so a sign of life) as it goes; a failure is
+    recorded, not raised."""
     job = db.session.get(ReportJob, job_id)
-    job.status = JobStatus.running
+    job.status, job.alive_at = JobStatus.running, utcnow()
     db.session.commit()
 
     def progress(percent):
-        job.progress = percent
+        job.progress, job.alive_at = percent, utcnow()
         db.session.commit()
 
     try:
@@ -84,6 +93,24 @@ def run_job(job_id: int) -> ReportJob:
     job.finished_at = utcnow()
     db.session.commit()
     return job
+
+
+def end_interrupted() -> int:
+    """Web jobs queued or running with no sign of life for REPORT_STALLED_AFTER seconds end as
+    failed: the process making them was killed (an app server restarted, a worker killed by its
+    timeout or the OOM killer). A job only slower than that (no report is) that finishes anyway
+    then shows as done. Scheduled jobs are left to the scheduler, which takes them up again
+    (`schedule_monthly`). Committed when it ended any; returns how many."""
+    stalled_since = utcnow() - timedelta(seconds=current_app.config["REPORT_STALLED_AFTER"])
+    ended = db.session.execute(
+        update(ReportJob).where(~ReportJob.scheduled, ReportJob.status.in_([JobStatus.queued, JobStatus.running]),
+                                ReportJob.alive_at < stalled_since)
+        .values(status=JobStatus.failed, finished_at=utcnow(),
+                message=kept(_l("The report was interrupted before it was finished; please order it again."))),
+        execution_options={"synchronize_session": False}).rowcount
+    if ended:
+        db.session.commit()
+    return ended
 
 
 def _run_in_app(app, job_id: int) -> None:

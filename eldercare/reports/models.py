@@ -58,7 +58,9 @@ class Report(Base):
 
 class ReportJob(Base):
     """A report being made: its progress is in the database, so any app server can show it.
-    A scheduled job is made once per kind, scope, period and language (partial unique key)."""
+    A scheduled job is made once per kind, scope, period and language (partial unique key).
+    `alive_at` is its last sign of life (ordered, started, each step of progress): a web job
+    silent for longer than a report can take was interrupted (making.end_interrupted)."""
 
     __tablename__ = "report_job"
     __table_args__ = (
@@ -81,6 +83,7 @@ class ReportJob(Base):
     message: Mapped[dict | str] = mapped_column(JSON, default="")
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    alive_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
     report = relationship("Report")

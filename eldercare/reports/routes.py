@@ -41,6 +41,7 @@ def _order_form() -> OrderForm:
 @bp.get("")
 @policy.roles_required(*STAFF)
 def index():
+    making.end_interrupted()  # first: its commit would expire what was read before it
     query = select(Report).order_by(Report.period.desc(), Report.scope, Report.language, Report.version.desc())
     if not current_user.is_bureau:
         query = query.where(Report.facility_id.in_(policy.managed_facility_ids(current_user)))
@@ -88,6 +89,7 @@ def order():
 @bp.get("/jobs/<int:job_id>")
 @policy.roles_required(*STAFF)
 def job(job_id):
+    making.end_interrupted()  # a job whose process was killed shows as interrupted, not as being made
     job = policy.fetch(ReportJob, job_id, policy.sees_report)
     return render_template("reports/job.html", job=job, scope=scope_from_key(job.scope),
                            report_status=archive.status(job.report) if job.report else None)
