@@ -1,20 +1,28 @@
 """The dashboard's figures kept between changes (eldercare.cache.revised): after each change in one
 home, the caregiver figures and the occupancy equal the same figures worked out from nothing, and
-the homes that did not change keep their rows."""
+the homes that did not change keep their rows; the page's rendered figures and charts are kept until
+what they show changes."""
 
 from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import template_rendered
+from flask_babel import force_locale
 
 from eldercare.cache import WROTE
 from eldercare.caregivers import queries as caregivers
 from eldercare.caregivers import services as caregiver_services
 from eldercare.caregivers.models import EmploymentStatus
+from eldercare.dashboard import charts
 from eldercare.dashboard import services as dashboard
 from eldercare.extensions import db
 from eldercare.facilities import queries, registry
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import Bed, FacilityType
+from eldercare.models import utcnow
 from eldercare.residents.models import AbilityLevel
 from tests import factories
+from tests.conftest import login, post
 from tests.test_caregivers import city  # noqa: F401 (the fixture: three homes in two towns, with rosters)
 
 
@@ -86,3 +94,58 @@ def test_a_change_in_one_home_adjusts_its_towns_and_the_citys_sums(city, db):  #
 
     assert town_a(after)["covered"] == town_a(before)["covered"] + 1
     assert town_a(after)["shortfall"] == town_a(before)["shortfall"] - 1  # H1 was one trained caregiver short
+
+
+@contextmanager
+def templates_rendered(app):
+    names = []
+
+    def record(_sender, template, **_extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def test_the_dashboards_figures_are_rendered_once_per_change(app, client, city, db, bureau_staff):  # noqa: F811
+    login(client, bureau_staff)
+    first = client.get("/dashboard").get_data(as_text=True)
+    with templates_rendered(app) as names:
+        again = client.get("/dashboard").get_data(as_text=True)
+    assert again == first and "dashboard/index.html" in names
+    assert not [n for n in names if n.startswith("dashboard/_")]  # nothing changed: the figures are kept
+    caregiver_services.record_pre_job_training(city["manager"], city["c"][3], trained_on=city["today"], hours=40,
+                                               provider="职教中心", passed=True)
+    db.session.commit()
+    with templates_rendered(app) as names:
+        after = client.get("/dashboard").get_data(as_text=True)
+    assert {"dashboard/_ratio_occupancy.html", "dashboard/_community_caregivers_waitlist.html"} <= set(names)
+    assert 'data-testid="coverage">80.0%' in first and 'data-testid="coverage">100.0%' in after
+    post(client, "/language/en")
+    english = client.get("/dashboard").get_data(as_text=True)
+    assert "Caregivers" in english and "护理员" not in english.split('data-testid="caregivers"')[1][:300]
+
+
+def test_a_chart_is_drawn_again_only_when_its_figures_change(app, city):  # noqa: F811
+    ratio = dashboard.care_ratio(city["today"].year)
+    with app.test_request_context("/"):
+        drawn = charts.town_ratio_chart(ratio)
+        assert charts.town_ratio_chart({**ratio, "towns": [dict(t) for t in ratio["towns"]]}) is drawn
+        shares = [{**t, "ratio": 0.5} for t in ratio["towns"]]
+        assert charts.town_ratio_chart({**ratio, "towns": shares}) is not drawn
+        with force_locale("en"):
+            assert "Nursing-type share by town" in charts.town_ratio_chart(ratio)
+        assert "Nursing-type share by town" not in drawn
+
+
+def test_the_stale_list_grows_with_the_clock_alone(city, db, monkeypatch):  # noqa: F811
+    now = utcnow()
+    fresh = dashboard.freshness(30)
+    assert fresh["stale_count"] == len(fresh["stale"]) == 0  # every home has just changed a bed
+    monkeypatch.setattr(dashboard, "utcnow", lambda: now + timedelta(days=31))
+    later = dashboard.freshness(30)
+    with_beds = {f.id for f in queries.facility_directory() if f.id in queries.counts_by_facility()}
+    assert later["stale_count"] == len(with_beds) and {f["id"] for f in later["stale"]} == with_beds

@@ -6,9 +6,9 @@ import re
 import pytest
 
 from eldercare.auth.models import Role
-from eldercare.facilities import reserve
+from eldercare.facilities import queries, reserve
 from eldercare.facilities import services as bed_services
-from eldercare.facilities.models import CareType
+from eldercare.facilities.models import Bed, CareType
 from eldercare.timekeeping import local_today
 from tests import factories
 from tests.conftest import login, post
@@ -83,3 +83,31 @@ def test_preferred_homes_are_a_searchable_list_of_checkboxes(client, db, homes):
     assert re.search(rf'<input[^>]*name="preferred_facility_ids"[^>]*type="checkbox"[^>]*value="{other.id}"'
                      rf'|<input[^>]*type="checkbox"[^>]*name="preferred_facility_ids"[^>]*value="{other.id}"', page)
     assert "<select multiple" not in page and "<script>" not in page
+
+
+def test_towns_first_then_the_homes_a_page_at_a_time(client, homes, monkeypatch):
+    from eldercare.placements import public
+
+    facility, other = homes
+    monkeypatch.setattr(public, "HOMES_PER_PAGE", 1)
+    page = client.get("/open-beds").get_data(as_text=True)
+    towns = dict(re.findall(r'href="/open-beds\?town=(\d+)" data-testid="town-link">([^<]+)<', page))
+    assert towns == {str(facility.town_id): facility.town.name, str(other.town_id): other.town.name}
+    assert _homes_listed(page) == [facility.name] and "第 1 页，共 2 页" in page
+    assert 'href="/open-beds?page=2" data-testid="next-page"' in page
+    second = client.get("/open-beds?page=2").get_data(as_text=True)
+    assert _homes_listed(second) == [other.name] and 'data-testid="previous-page"' in second
+    assert _homes_listed(client.get("/open-beds?page=99").get_data(as_text=True)) == [other.name]  # the last one
+    one_town = client.get(f"/open-beds?town={other.town_id}").get_data(as_text=True)
+    assert _homes_listed(one_town) == [other.name] and 'data-testid="town-link"' not in one_town
+    assert 'data-testid="next-page"' not in one_town
+    assert client.get("/open-beds?town=999999").status_code == 404
+
+
+def test_the_list_follows_a_change_at_once(client, db, homes, manager):
+    facility, _other = homes
+    assert 'data-testid="open-nursing">2<' in client.get("/open-beds").get_data(as_text=True)
+    bed = db.session.get(Bed, next(b["id"] for b in queries.vacant_beds(facility.id) if b["care_type"] == "nursing"))
+    bed_services.admit(manager, bed, factories.elder(), on=local_today())
+    db.session.commit()
+    assert 'data-testid="open-nursing">1<' in client.get("/open-beds").get_data(as_text=True)

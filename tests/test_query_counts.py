@@ -18,7 +18,7 @@ from tests.conftest import login
 PINNED = {
     "board": 2,
     "bed": 2,
-    "dashboard": 8,
+    "dashboard": 1,
     "review": 1,
     "open_beds": 2,
     "open_beds_anonymous": 1,

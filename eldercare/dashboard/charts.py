@@ -7,18 +7,16 @@ printed on the chart instead, which also reads better for people who do not hove
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 import pygal
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from pygal.style import Style
 
 from eldercare import labels
-from eldercare.cache import cached
-from eldercare.caregivers import queries as caregiver_queries
-from eldercare.dashboard import services
 
 STYLE = Style(
     font_family='"Noto Sans CJK SC", "Noto Sans SC", sans-serif',
@@ -114,7 +112,7 @@ def for_screen(draw, *args) -> Markup:
         Markup(draw(*args)), Markup(draw(*args, narrow=True)))
 
 
-def _share_bars(narrow: bool, rows: list[tuple], target: float, title: str, legend: str) -> str:
+def _share_bars(narrow: bool, rows: tuple, target: float, title: str, legend: str) -> str:
     """Shares (rows of name, share, whether it meets the target) as bars against the target drawn as
     the red guide line: upright with the share on top when wide; when narrow, lying down one a line
     from the top, the share written after the name (names read across, and no figure sits on a bar's
@@ -138,12 +136,19 @@ def _share_bars(narrow: bool, rows: list[tuple], target: float, title: str, lege
     return _render(chart)
 
 
+def _town_shares(ratio: dict) -> tuple:
+    """What the towns' chart draws: the target and each town's (name, share, whether it meets it)."""
+    return ratio["target"], tuple((t["name"], t["ratio"], t["meets"]) for t in ratio["towns"])  # most beds short first
+
+
+def _town_bars(target: float, rows: tuple, narrow: bool = False) -> str:
+    return _share_bars(narrow, rows, target, _("Nursing-type share by town; red line: target %(t)s",
+                                                 t=labels.percent(target)), _("nursing-type share"))
+
+
 def town_ratios(ratio: dict, narrow: bool = False) -> str:
     """Each town's nursing-type share, with the target drawn as the one red guide line."""
-    target = ratio["target"]
-    return _share_bars(narrow, [(t["name"], t["ratio"], t["meets"]) for t in ratio["towns"]],  # most beds short first
-                       target, _("Nursing-type share by town; red line: target %(t)s", t=labels.percent(target)),
-                       _("nursing-type share"))
+    return _town_bars(*_town_shares(ratio), narrow)
 
 
 def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
@@ -177,49 +182,67 @@ SHORT_TYPE = {"public_home": _l("public home"), "private_home": _l("private home
               "embedded_home": _l("embedded home")}
 
 
-def occupancy_by_type(occupancy: dict, narrow: bool = False) -> str:
-    """Stacked bars: occupied, vacant and other beds for each kind of institution."""
-    types = [t for t, row in occupancy["by_type"].items() if row["total"]]
-    names = [str(SHORT_TYPE[t]) for t in types]
+def _type_states(occupancy: dict) -> tuple:
+    """What the occupancy chart draws: for each kind of institution with beds, its short name's key
+    and its occupied, vacant, on hold or needing cleaning, and out-of-service beds."""
+    return tuple((t, row["occupied_all"], row["vacant"], row["on_hold"] + row["needs_cleaning"], row["out_of_service"])
+                 for t, row in occupancy["by_type"].items() if row["total"])
+
+
+def _state_bars(rows: tuple, narrow: bool = False) -> str:
+    names = [str(SHORT_TYPE[row[0]]) for row in rows]
     options = _options(narrow, _("Institution beds by state and type of facility"), names)
     if narrow:  # rows from the top in the table's order; three ticks, so that "4000" and "2000" keep apart
-        types, names = types[::-1], names[::-1]
-        chart = pygal.HorizontalStackedBar(height=170 + 40 * len(types), legend_at_bottom_columns=1, max_scale=3,
+        rows, names = rows[::-1], names[::-1]
+        chart = pygal.HorizontalStackedBar(height=170 + 40 * len(rows), legend_at_bottom_columns=1, max_scale=3,
                                            **options)
     else:
         chart = pygal.StackedBar(height=380, legend_at_bottom_columns=2, **options)
     chart.config(style=STATES, print_values=False, legend_at_bottom=True)
     chart.x_labels = names
-    rows = occupancy["by_type"]
-    chart.add(_("occupied"), [rows[t]["occupied_all"] for t in types])
-    chart.add(_("vacant"), [rows[t]["vacant"] for t in types])
-    chart.add(_("on hold / needs cleaning"), [rows[t]["on_hold"] + rows[t]["needs_cleaning"] for t in types])
-    chart.add(_("out of service"), [rows[t]["out_of_service"] for t in types])
+    for column, legend in enumerate((_("occupied"), _("vacant"), _("on hold / needs cleaning"), _("out of service")),
+                                    start=1):
+        chart.add(legend, [row[column] for row in rows])
     return _render(chart)
 
 
-# Rendering takes tens of milliseconds; the figures change only with the data, so the SVG is
-# kept as long as they are. The locale is part of the key: titles and labels are translated.
+def occupancy_by_type(occupancy: dict, narrow: bool = False) -> str:
+    """Stacked bars: occupied, vacant and other beds for each kind of institution."""
+    return _state_bars(_type_states(occupancy), narrow)
 
 
-@cached
-def town_ratio_chart(year: int, locale: str, as_of=None) -> str:
-    return for_screen(town_ratios, services.care_ratio(year, as_of))
+def _town_coverage(figures: dict) -> tuple:
+    """What the caregivers' chart draws: each town with caregivers, its coverage and whether all are covered."""
+    return tuple((t["name"], t["coverage"], t["uncovered"] == 0) for t in figures["towns"] if t["caregivers"])
 
 
-@cached
-def occupancy_chart(locale: str) -> str:
-    return for_screen(occupancy_by_type, services.occupancy())
+def _coverage_bars(rows: tuple, narrow: bool = False) -> str:
+    return _share_bars(narrow, rows, 1.0, _("Caregivers' pre-job training coverage by town; red line: target 100%"),
+                       _("pre-job training coverage"))
 
 
 def caregiver_coverage(figures: dict, narrow: bool = False) -> str:
     """Each town's pre-job training coverage of caregivers, with the 100% target as the red line."""
-    towns = [t for t in figures["towns"] if t["caregivers"]]
-    return _share_bars(narrow, [(t["name"], t["coverage"], t["uncovered"] == 0) for t in towns], 1.0,
-                       _("Caregivers' pre-job training coverage by town; red line: target 100%"),
-                       _("pre-job training coverage"))
+    return _coverage_bars(_town_coverage(figures), narrow)
 
 
-@cached
-def caregiver_coverage_chart(day, locale: str) -> str:
-    return for_screen(caregiver_coverage, caregiver_queries.figures(day))
+@lru_cache(maxsize=24)
+def _drawn(draw, _locale: str, *figures) -> Markup:
+    return for_screen(draw, *figures)
+
+
+# Drawing a chart takes tens of milliseconds. A page's chart is kept by the figures it draws (and the
+# language of its words): after a change, only a chart whose figures changed is drawn again (a change
+# in one home alters one town's share at most, and often no chart's figures at all).
+
+
+def town_ratio_chart(ratio: dict) -> Markup:
+    return _drawn(_town_bars, str(get_locale()), *_town_shares(ratio))
+
+
+def occupancy_chart(occupancy: dict) -> Markup:
+    return _drawn(_state_bars, str(get_locale()), _type_states(occupancy))
+
+
+def caregiver_coverage_chart(figures: dict) -> Markup:
+    return _drawn(_coverage_bars, str(get_locale()), _town_coverage(figures))

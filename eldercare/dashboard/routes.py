@@ -1,14 +1,15 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from eldercare import spreadsheets
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES
+from eldercare.cache import rendered
 from eldercare.caregivers import queries as caregiver_queries
 from eldercare.dashboard import charts, services, snapshots, tables, targets
 from eldercare.dashboard.forms import TargetForm
@@ -35,21 +36,38 @@ def _as_of(year: int):
     return date(year, 12, 31) if year < local_today().year else None
 
 
+# The dashboard's figures, rendered once per change in the data and language (eldercare.cache.rendered):
+# the same for every bureau user, who all see the city, so a view with nothing changed renders
+# only the freshness list, which moves with the clock.
+
+
+@rendered
+def _ratio_and_occupancy(year: int, as_of: date | None, today: date) -> Markup:
+    ratio = services.care_ratio(year, as_of)
+    occupancy = services.occupancy()
+    return Markup(render_template("dashboard/_ratio_occupancy.html", year=year, as_of=as_of, ratio=ratio,
+                                  occupancy=occupancy, caregivers=caregiver_queries.figures(today),
+                                  town_chart=charts.town_ratio_chart(ratio),
+                                  occupancy_chart=charts.occupancy_chart(occupancy)))
+
+
+@rendered
+def _community_caregivers_and_waitlist(today: date) -> Markup:
+    caregivers = caregiver_queries.figures(today)
+    return Markup(render_template("dashboard/_community_caregivers_waitlist.html",
+                                  community=services.community(30, today), caregivers=caregivers,
+                                  caregiver_chart=charts.caregiver_coverage_chart(caregivers),
+                                  waitlist=waitlist_figures()))
+
+
 @bp.get("")
 @policy.roles_required(*BUREAU_ROLES)
 def index():
     year = _year()
-    as_of = _as_of(year)
-    ratio = services.care_ratio(year, as_of)
-    occupancy = services.occupancy()
-    return render_template(
-        "dashboard/index.html", year=year, as_of=as_of, ratio=ratio, occupancy=occupancy,
-        freshness=services.freshness(), community=services.community(), waitlist=waitlist_figures(),
-        town_chart=charts.town_ratio_chart(year, str(get_locale()), as_of),
-        occupancy_chart=charts.occupancy_chart(str(get_locale())),
-        caregivers=caregiver_queries.figures(local_today()),
-        caregiver_chart=charts.caregiver_coverage_chart(local_today(), str(get_locale())),
-    )
+    today = local_today()
+    return render_template("dashboard/index.html", freshness=services.freshness(),
+                           ratio_and_occupancy=_ratio_and_occupancy(year, _as_of(year), today),
+                           community_caregivers_and_waitlist=_community_caregivers_and_waitlist(today))
 
 
 @bp.get("/towns/<int:town_id>")

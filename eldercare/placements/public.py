@@ -5,6 +5,7 @@ only: the list through queries.open_beds_public, a home's page directly."""
 from flask import abort
 from sqlalchemy import select
 
+from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
 from eldercare.facilities import reserve
@@ -14,6 +15,10 @@ from eldercare.placements import queries
 CARE_KEYS = tuple(c.value for c in CareType)
 
 
+HOMES_PER_PAGE = 50
+
+
+@cached
 def filtered(town_id: int | None, care_type: str | None) -> dict:
     """queries.open_beds_public() narrowed to one town and/or homes with open beds of one care type."""
     if care_type not in (None, *CARE_KEYS):
@@ -29,6 +34,24 @@ def filtered(town_id: int | None, care_type: str | None) -> dict:
     return {"towns": towns, **{care: sum(t[care] for t in towns.values()) for care in CARE_KEYS}}
 
 
+def pages(data: dict) -> int:
+    """How many pages of HOMES_PER_PAGE homes the list of `filtered` takes (one at least)."""
+    return max(1, -(-sum(len(t["homes"]) for t in data["towns"].values()) // HOMES_PER_PAGE))
+
+
+def page_of(data: dict, page: int) -> dict:
+    """The towns of `filtered` with the homes of one page of the list (in the towns' order), each
+    town with its counts for all its homes."""
+    first, towns, seen = (page - 1) * HOMES_PER_PAGE, {}, 0
+    for name, town in data["towns"].items():
+        homes = town["homes"][max(0, first - seen):max(0, first + HOMES_PER_PAGE - seen)]
+        seen += len(town["homes"])
+        if homes:
+            towns[name] = {**town, "homes": homes}
+    return towns
+
+
+@cached
 def town_choices() -> list[tuple[int, str]]:
     """Every town with an institution, in the official order (the filter's list)."""
     seen = {}

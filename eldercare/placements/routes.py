@@ -53,11 +53,24 @@ def _own(application_id: int) -> Application:
 
 @bp.get("/open-beds")
 def open_beds():
-    """Public: open beds by town, home and care type; counts only, no personal data."""
+    """Public: open beds by town, home and care type; counts only, no personal data. The towns
+    with their counts come first, then the homes a page at a time (a town's in a click)."""
     town_id = request.args.get("town", type=int)
     care_type = request.args.get("care_type") or None
-    return render_template("placements/open_beds.html", data=public.filtered(town_id, care_type),
-                           towns=public.town_choices(), town_id=town_id, care_type=care_type)
+    if town_id is not None and town_id not in dict(public.town_choices()):
+        abort(404)
+    pages = public.pages(public.filtered(town_id, care_type))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template("placements/open_beds.html", listing=_open_beds_listing(town_id, care_type, page, pages))
+
+
+@cache.rendered
+def _open_beds_listing(town_id: int | None, care_type: str | None, page: int, pages: int) -> Markup:
+    """The open beds page's figures and list, rendered once for every reader until anything changes."""
+    data = public.filtered(town_id, care_type)
+    return Markup(render_template("placements/_open_beds_listing.html", data=data, towns=public.town_choices(),
+                                  shown=public.page_of(data, page), page=page, pages=pages, town_id=town_id,
+                                  care_type=care_type))
 
 
 @bp.get("/open-beds/<int:facility_id>")
