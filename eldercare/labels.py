@@ -235,12 +235,14 @@ def number_symbols() -> tuple[str, str]:
     return _symbols(get_locale())
 
 
-def percent(value) -> str:
+def percent(value, decimal: str | None = None) -> str:
     """A share to one decimal, truncated rather than rounded, so a share just short of a target
-    (73.96%) never reads as the target itself (74.0%) beside "1 bed short"."""
+    (73.96%) never reads as the target itself (74.0%) beside "1 bed short". `decimal`: the
+    reader's decimal symbol, when the caller has asked for it once (a report prints a thousand)."""
     if value is None:
         return "—"
-    return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}".replace(".", number_symbols()[0]) + "%"
+    point = number_symbols()[0] if decimal is None else decimal
+    return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}".replace(".", point) + "%"
 
 
 def choices(mapping, exclude=()) -> list[SelectChoice]:
