@@ -51,7 +51,7 @@ def test_two_servers_behave_as_one(app, db, two_servers):
     factories.user("staff1", Role.bureau_staff)
     factories.user("someone", Role.bureau_staff)
     db.session.commit()
-    facility_id, bed_id = facility.id, beds[0].id
+    facility_id, bed_id, other_bed_id = facility.id, beds[0].id, beds[1].id
 
     # A bed change through A shows in B's figures at B's next request (B's memo was warm).
     token = Browser(b).request("POST", "/api/v1/tokens", json_body={
@@ -81,6 +81,10 @@ def test_two_servers_behave_as_one(app, db, two_servers):
     board = on_b.get(f"/facilities/{facility_id}/board")
     assert board.status == 200, board.status
     assert manager.full_name in board.text or "manager1" in board.text
+    # B keeps the board rendered; a change through A is on it at B's next view.
+    assert on_b.get(f"/facilities/{facility_id}/board").text.count('data-state="out_of_service"') == 1
+    assert manager_on_a.post_form(f"/beds/{other_bed_id}/out-of-service").status == 302
+    assert on_b.get(f"/facilities/{facility_id}/board").text.count('data-state="out_of_service"') == 2
     assert manager_on_a.post_form("/logout").status == 302
     replay = Browser(b)
     replay.cookies = dict(on_b.cookies)  # the cookie B last set, still signed and unexpired
