@@ -37,7 +37,10 @@ def afresh():
 
 
 def figures(today):
-    return caregivers.figures(today), caregivers.roster_figures(today), dashboard.occupancy()
+    """The caregiver figures (with and without the staffing check), the occupancy, every facility in
+    order of its last bed change (the freshness list's order) and the nursing-type share."""
+    return (caregivers.figures(today), caregivers.roster_figures(today), dashboard.occupancy(),
+            dashboard._by_last_change(), dashboard.care_ratio(today.year))
 
 
 def assert_as_if_afresh(today):
@@ -50,7 +53,7 @@ def assert_as_if_afresh(today):
 def test_figures_after_each_change_in_one_home_equal_figures_worked_out_afresh(city, db, bureau_admin):  # noqa: F811
     today, h1, h2, h3 = city["today"], city["h1"], city["h2"], city["h3"]
     vacant = [db.session.get(Bed, b["id"]) for b in queries.vacant_beds(h1.id)]
-    steps = [  # (the home changed, the change)
+    steps = [  # (the home changed, or None when the directory's order changes and everything is counted again)
         (h1, lambda: caregiver_services.record_pre_job_training(city["manager"], city["c"][3], trained_on=today,
                                                                 hours=40, provider="职教中心", passed=True)),
         (h1, lambda: beds.admit(city["manager"], vacant[0], factories.elder(ability_level=AbilityLevel.complete),
@@ -58,10 +61,13 @@ def test_figures_after_each_change_in_one_home_equal_figures_worked_out_afresh(c
         (h2, lambda: caregiver_services.change_status(city["manager2"], caregiver_services.current_employment(
             city["c"][6].id), EmploymentStatus.on_leave, on=today)),
         (h1, lambda: beds.take_out_of_service(city["manager"], vacant[1])),
-        (h3, lambda: registry.update(bureau_admin, h3, name=h3.name, town_id=city["town_a"].id,
-                                     ownership=h3.ownership, address="", operator="", licensed_beds=10,
-                                     medical_integrated=False, serves_tekun=None, tekun_reserve=None, opened_on=None)),
         (h2, lambda: registry.change_type(bureau_admin, h2, FacilityType.regional_center, on=today)),
+        (None, lambda: registry.update(bureau_admin, h3, name=h3.name, town_id=city["town_a"].id,
+                                       ownership=h3.ownership, address="", operator="", licensed_beds=10,
+                                       medical_integrated=False, serves_tekun=None, tekun_reserve=None,
+                                       opened_on=None)),
+        (h1, lambda: caregiver_services.change_status(city["manager"], caregiver_services.current_employment(
+            city["c"][4].id), EmploymentStatus.on_leave, on=today)),
         (None, lambda: registry.register(bureau_admin, name="新开的养老院", type=FacilityType.private_home,
                                          town_id=city["town_b"].id, ownership=h3.ownership)),
     ]
@@ -72,10 +78,10 @@ def test_figures_after_each_change_in_one_home_equal_figures_worked_out_afresh(c
         after = assert_as_if_afresh(today)
         for home in (h1, h2, h3):  # the others keep their rows, and the towns' sums are adjusted
             kept = after[0]["facilities"][home.id] is before[0]["facilities"][home.id]
-            assert kept == (home is not changed), (changed.name if changed else None, home.name)
+            assert kept == (changed is not None and home is not changed), (changed and changed.name, home.name)
         before = after
-    assert before[0]["facilities"][h1.id]["covered"] == 4
-    assert {t["id"]: t["caregivers"] for t in before[0]["towns"]} == {city["town_a"].id: 4, city["town_b"].id: 0}
+    assert before[0]["facilities"][h1.id]["covered"] == 3
+    assert {t["id"]: t["caregivers"] for t in before[0]["towns"]} == {city["town_a"].id: 3, city["town_b"].id: 0}
 
 
 def test_a_change_in_one_home_adjusts_its_towns_and_the_citys_sums(city, db):  # noqa: F811

@@ -307,35 +307,46 @@ def _home(counts, caregivers, residents, beds) -> dict:
 
 def _figures(day: date, staffing: bool, previous) -> tuple[dict, tuple]:
     """The figures of `figures` (or `roster_figures`), as eldercare.cache.revised hands them their
-    previous result: a home whose directory row and tallies are the same objects as before keeps
-    its row, and the towns' sums are adjusted by what the changed homes take away and add (a new
-    day, a new minimum of hours or a change in the towns counts everything again)."""
+    previous result: only the homes whose figures_version moved are counted again (a home's
+    directory row and tallies are re-read exactly then), and the towns' sums are adjusted by what
+    they take away and add. A new day, a new minimum of hours, a change in the towns, or homes
+    that came, went or changed places in the directory count everything again."""
     counts = ROSTER + STAFFING if staffing else ROSTER
-    caregivers = _caregiver_tallies(day).by_facility()
+    tallies = _caregiver_tallies(day)
+    caregivers = tallies.by_facility()
     residents = facility_queries.resident_tallies.by_facility() if staffing else {}
     beds = facility_queries.bed_tallies.by_facility() if staffing else {}
     towns = tuple(tuple(t) for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code)))
-    scope = (towns, minimum_hours())
-    kept, inputs_before, sums = {}, {}, {town_id: _empty_figures(counts) for town_id, _name in towns}
-    if previous is not None and previous[1][0] == scope:
-        before, (_scope, inputs_before, sums_before) = previous
-        kept = before["facilities"]
+    scope = (towns, minimum_hours(), tallies)
+    before, (scope_before, seen, sums_before) = previous if previous is not None else (None, (None, None, None))
+    directory, places, moved, seen = facility_queries.directory_changes(seen if scope_before == scope else None)
+
+    def home(d) -> tuple[dict, dict]:
+        f = _home(counts, caregivers.get(d.id, ()), residents.get(d.id, ()), beds.get(d.id, ()))
+        return f, _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
+
+    facilities = None
+    if moved is not None:
+        facilities = dict(before["facilities"])
         sums = {town_id: {**s, "by_level": dict(s["by_level"])} for town_id, s in sums_before.items()}
-    facilities, inputs = {}, {}
-    for d in facility_queries.facility_directory():
-        if d.type not in INSTITUTION_TYPES:
-            continue
-        inputs[d.id] = (d, caregivers.get(d.id, ()), residents.get(d.id, ()), beds.get(d.id, ()))
-        row = kept.get(d.id)
-        if row is None or inputs_before.get(d.id) != inputs[d.id]:
+        for fid in moved:
+            d, row = directory[places[fid]], facilities.get(fid)
             if row is not None:
                 _add(sums[row["town_id"]], row, -1)
-            f = _home(counts, *inputs[d.id][1:])
-            row = _finish({"id": d.id, "name": d.name, "town_id": d.town_id, "town": d.town, **f})
-            _add(sums[d.town_id], f)
-        facilities[d.id] = row
-    for gone in kept.keys() - facilities.keys():  # no longer an institution (or no longer there)
-        _add(sums[kept[gone]["town_id"]], kept[gone], -1)
+            if d.type not in INSTITUTION_TYPES:
+                facilities.pop(fid, None)
+            elif row is None:  # a new institution: its place among the others is not known here
+                facilities = None
+                break
+            else:
+                f, facilities[fid] = home(d)
+                _add(sums[d.town_id], f)
+    if facilities is None:
+        facilities, sums = {}, {town_id: _empty_figures(counts) for town_id, _name in towns}
+        for d in directory:
+            if d.type in INSTITUTION_TYPES:
+                f, facilities[d.id] = home(d)
+                _add(sums[d.town_id], f)
     city = _empty_figures(counts)
     town_rows = []
     for town_id, name in towns:
@@ -343,7 +354,7 @@ def _figures(day: date, staffing: bool, previous) -> tuple[dict, tuple]:
         town_rows.append(_finish({"id": town_id, "name": name, **sums[town_id],
                                   "by_level": dict(sums[town_id]["by_level"])}))
     return ({"day": day, "minimum_hours": minimum_hours(), "city": _finish(city), "towns": town_rows,
-             "facilities": facilities}, (scope, inputs, sums))
+             "facilities": facilities}, (scope, seen, sums))
 
 
 @revised

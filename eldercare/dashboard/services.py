@@ -89,26 +89,24 @@ def _ratio_counts(as_of: date | None = None) -> dict[int, tuple[int, int, int]]:
 
 
 @revised
-def care_ratio(year: int, as_of: date | None = None, *, previous=None) -> tuple[dict, dict]:
+def care_ratio(year: int, as_of: date | None = None, *, previous=None) -> tuple[dict, tuple]:
     """The nursing-type share of institution beds for the city, each town and each facility,
     now or on the day `as_of` (from the bed register).
 
-    After a change it starts from its `previous` result (eldercare.cache.revised): a facility
-    whose directory row and bed counts are unchanged keeps its row, and the towns' sums are
-    adjusted by what the changed facilities take away and add; a new target or a change in the
-    towns counts everything again."""
+    After a change it starts from its `previous` result (eldercare.cache.revised): only the
+    facilities whose figures_version moved are worked out again (queries.directory_changes), and
+    the towns' sums are adjusted by what they take away and add; a new target, a change in the
+    towns, an institution that came or went, or a past day (from the register) counts everything again."""
     target = target_for(year)
     counts = _ratio_counts(as_of)
-    towns = db.session.execute(select(Town.id, Town.name).order_by(Town.code)).all()
-    kept: dict[int, dict] = {}
-    inputs_before: dict[int, tuple] = {}
-    per_town: dict[int, list[int]] = {t.id: [0, 0, 0] for t in towns}
-    if previous is not None:
-        before, inputs_before = previous
-        if before["target"] == float(target) and \
-                sorted((t["id"], t["name"]) for t in before["towns"]) == sorted(tuple(t) for t in towns):
-            kept = {f["id"]: f for f in before["facilities"]}
-            per_town = {t["id"]: [t["nursing"], t["total"], t["out_of_service"]] for t in before["towns"]}
+    towns = tuple(tuple(t) for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code)))
+    scope = (target, towns, as_of is None or as_of == local_today())
+    before, (scope_before, seen, index_of, sums_before) = previous if previous is not None else (None, (None,) * 4)
+    directory, places, moved, seen = queries.directory_changes(seen if scope[2] and scope_before == scope else None)
+
+    def row_of(f) -> dict:
+        return {"id": f.id, "name": f.name, "town_id": f.town_id, "town": f.town, "type": f.type.value,
+                "medical_integrated": f.medical_integrated, **ratio_figures(*counts.get(f.id, (0, 0, 0)), target)}
 
     def add(row: dict, sign: int) -> None:
         sums = per_town[row["town_id"]]
@@ -116,26 +114,30 @@ def care_ratio(year: int, as_of: date | None = None, *, previous=None) -> tuple[
         sums[1] += sign * row["total"]
         sums[2] += sign * row["out_of_service"]
 
-    facilities, inputs = [], {}
-    for f in queries.facility_directory():
-        if f.type not in INSTITUTION_TYPES:
-            continue
-        inputs[f.id] = (f, counts.get(f.id, (0, 0, 0)))
-        row = kept.pop(f.id, None)
-        if row is None or inputs_before.get(f.id) != inputs[f.id]:
-            if row is not None:
-                add(row, -1)
-            row = {"id": f.id, "name": f.name, "town_id": f.town_id, "town": f.town, "type": f.type.value,
-                   "medical_integrated": f.medical_integrated, **ratio_figures(*inputs[f.id][1], target)}
-            add(row, 1)
-        facilities.append(row)
-    for gone in kept.values():  # no longer an institution (or no longer there)
-        add(gone, -1)
+    facilities = None
+    if moved is not None:
+        facilities, per_town = list(before["facilities"]), {t: list(sums) for t, sums in sums_before.items()}
+        for fid in moved:
+            f, at = directory[places[fid]], index_of.get(fid)
+            if (at is None) != (f.type not in INSTITUTION_TYPES):  # became an institution or ceased to be one
+                facilities = None
+                break
+            if at is not None:
+                add(facilities[at], -1)
+                facilities[at] = row_of(f)
+                add(facilities[at], 1)
+    if facilities is None:
+        facilities, index_of, per_town = [], {}, {town_id: [0, 0, 0] for town_id, _name in towns}
+        for f in directory:
+            if f.type in INSTITUTION_TYPES:
+                index_of[f.id] = len(facilities)
+                facilities.append(row_of(f))
+                add(facilities[-1], 1)
     city = [sum(c[i] for c in per_town.values()) for i in range(3)]
-    town_rows = [{"id": t.id, "name": t.name, **ratio_figures(*per_town[t.id], target)} for t in towns]
+    town_rows = [{"id": town_id, "name": name, **ratio_figures(*per_town[town_id], target)} for town_id, name in towns]
     town_rows.sort(key=lambda t: (-t["shortfall"], t["ratio"] if t["ratio"] is not None else 2, t["name"]))
     return {"year": year, "target": float(target), "city": ratio_figures(*city, target), "towns": town_rows,
-            "facilities": facilities}, inputs
+            "facilities": facilities}, (scope, seen, index_of, per_town)
 
 
 def _disability_of(tallies) -> tuple[int, int]:
@@ -239,36 +241,41 @@ def occupancy(*, previous=None) -> tuple[dict, tuple]:
     open to the public.
 
     After a change it starts from its `previous` sums (eldercare.cache.revised): the facility
-    types' and towns' counts are adjusted by what the homes whose figures changed take away and
-    add; a change in the towns counts everything again."""
-    facilities = {f.id: f for f in queries.facility_directory()}
+    types' and towns' counts are adjusted by what the facilities whose figures_version moved take
+    away and add (queries.directory_changes); a change in the towns counts everything again."""
+    per_facility = _institution_occupancy_now()
     town_names = tuple(db.session.scalars(select(Town.name).order_by(Town.code)))
-    inputs_before: dict[int, tuple] = {}
+    before, (names_before, seen, inputs_before, type_sums, town_sums) = \
+        previous if previous is not None else (None, (None,) * 5)
+    directory, places, moved, seen = queries.directory_changes(seen if names_before == town_names else None)
     by_type: dict[str, dict] = defaultdict(queries.empty_counts)
     by_town: dict[str, dict] = defaultdict(queries.empty_counts)
-    if previous is not None and previous[1][0] == town_names:
-        _before, (_names, inputs_before, type_sums, town_sums) = previous
+
+    def add(facility_id: int, sign: int) -> None:
+        figures, ftype, town = inputs[facility_id]
+        _add_counts(by_type[ftype], figures, sign)
+        _add_counts(by_town[town], figures, sign)
+
+    def enter(facility_id: int) -> None:
+        f = directory[places[facility_id]]
+        inputs[facility_id] = (per_facility[facility_id], f.type.value, f.town)
+        add(facility_id, 1)
+
+    if moved is not None:
+        inputs = dict(inputs_before)
         by_type.update((key, dict(sums)) for key, sums in type_sums.items())
         by_town.update((key, dict(sums)) for key, sums in town_sums.items())
-    by_facility: dict[int, dict] = {}
-    inputs: dict[int, tuple] = {}
-    for facility_id, figures in _institution_occupancy_now().items():
-        if figures is None:
-            continue
-        f = facilities[facility_id]
-        by_facility[facility_id] = figures
-        inputs[facility_id] = (figures, f.type.value, f.town)
-        before = inputs_before.get(facility_id)
-        if before != inputs[facility_id]:
-            if before is not None:
-                _add_counts(by_type[before[1]], before[0], -1)
-                _add_counts(by_town[before[2]], before[0], -1)
-            _add_counts(by_type[f.type.value], figures, 1)
-            _add_counts(by_town[f.town], figures, 1)
-    for gone in inputs_before.keys() - inputs.keys():  # no institution beds any more (or no longer there)
-        figures, ftype, town = inputs_before[gone]
-        _add_counts(by_type[ftype], figures, -1)
-        _add_counts(by_town[town], figures, -1)
+        for facility_id in moved:
+            if facility_id in inputs:
+                add(facility_id, -1)
+                del inputs[facility_id]
+            if per_facility.get(facility_id) is not None:
+                enter(facility_id)
+    else:
+        inputs = {}
+        for facility_id, figures in per_facility.items():
+            if figures is not None:
+                enter(facility_id)
     tekun_reserves = reserves().values()  # the facilities that serve tekun elders: one scope for both figures
     city = queries.empty_counts()
     for counts in by_type.values():
@@ -283,13 +290,13 @@ def occupancy(*, previous=None) -> tuple[dict, tuple]:
         "by_type": {t.value: occupancy_figures(by_type[t.value]) for t in FacilityType if t in INSTITUTION_TYPES},
         "city": occupancy_figures(city),
         "by_town": {town: occupancy_figures(by_town[town]) for town in town_names if any(by_town[town].values())},
-        "by_facility": by_facility,
+        "by_facility": {facility_id: entry[0] for facility_id, entry in inputs.items()},
         "public_homes": public, "other_homes": occupancy_figures(others),
         "tekun_in_care": sum(r.tekun_residents for r in tekun_reserves),
         "tekun_elsewhere": sum(tekun_residents_by_facility().values()) - sum(r.tekun_residents for r in tekun_reserves),
         "tekun_reserve": sum(r.reserve for r in tekun_reserves),
         "surplus_open_beds": sum(r.open_beds for r in tekun_reserves),
-    }, (town_names, inputs, dict(by_type), dict(by_town))
+    }, (town_names, seen, inputs, dict(by_type), dict(by_town))
 
 
 @cached
@@ -351,18 +358,36 @@ def average_occupancy(start: date, end: date) -> dict:
             "by_facility": {k[1]: figures(k) for k in groups if k[0] == "by_facility"}}
 
 
-@cached
-def _by_last_change() -> tuple[list[dict], list]:
+@revised
+def _by_last_change(*, previous=None) -> tuple[tuple[list[dict], list[tuple]], tuple]:
     """Every facility, those without a bed change first, then from the oldest change (the
-    directory's order among equals), with their changes in that order: the facilities not
-    changed since a moment are the first ones, as many as the changes before it."""
-    per_facility = queries.counts_by_facility()
-    rows = []
-    for f in queries.facility_directory():
-        changed = per_facility[f.id]["changed"] if f.id in per_facility else None
-        rows.append({"id": f.id, "name": f.name, "town": f.town, "type": f.type.value, "last_changed_at": changed})
-    rows.sort(key=lambda r: (r["last_changed_at"] is not None, r["last_changed_at"] or 0))
-    return rows, [r["last_changed_at"] for r in rows if r["last_changed_at"] is not None]
+    directory's order among equals), with their sort keys: the facilities not changed since a
+    moment are the first ones, as many as the keys before it. After a change, only the facilities
+    whose figures_version moved are taken out and put back in their place (eldercare.cache.revised);
+    facilities that came, went or changed places in the directory sort everything again."""
+    counts = queries.counts_by_facility()
+    (rows, keys), (seen, key_of) = previous if previous is not None else ((None, None), (None, None))
+    directory, places, moved, seen = queries.directory_changes(seen)
+
+    def entry(place, f) -> tuple[tuple, dict]:
+        changed = counts[f.id]["changed"] if f.id in counts else None
+        return ((changed is not None, changed or 0, place),
+                {"id": f.id, "name": f.name, "town": f.town, "type": f.type.value, "last_changed_at": changed})
+
+    if moved is not None:
+        rows, keys, key_of = list(rows), list(keys), dict(key_of)
+        for fid in moved:
+            at = bisect_left(keys, key_of[fid])
+            del keys[at], rows[at]
+            key, row = entry(places[fid], directory[places[fid]])
+            at = bisect_left(keys, key)
+            keys.insert(at, key)
+            rows.insert(at, row)
+            key_of[fid] = key
+        return (rows, keys), (seen, key_of)
+    entries = sorted((entry(place, f) for place, f in enumerate(directory)), key=lambda e: e[0])
+    keys, rows = [key for key, _row in entries], [row for _key, row in entries]
+    return (rows, keys), (seen, {row["id"]: key for key, row in entries})
 
 
 def freshness(stale_after_days: int | None = None) -> dict:
@@ -370,12 +395,11 @@ def freshness(stale_after_days: int | None = None) -> dict:
     unchanged first: a prefix of the facilities by last change, found by bisection, so a view
     costs no walk over every facility (the prefix grows with the clock, not only with the data)."""
     days = stale_after_days or current_app.config["STALE_AFTER_DAYS"]
-    rows, changes = _by_last_change()
-    stale_count = len(rows) - len(changes) + bisect_left(changes, utcnow() - timedelta(days=days))
+    rows, keys = _by_last_change()
+    stale_count = bisect_left(keys, (True, utcnow() - timedelta(days=days)))
     return {"days": days, "stale": rows[:stale_count], "stale_count": stale_count}
 
 
-@cached
 def community_points(days: int, today: date) -> dict:
     """Meal points and mutual-aid points by town, with meals served over the `days` days up to `today`."""
     since = today - timedelta(days=days - 1)

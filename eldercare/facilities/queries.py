@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from eldercare.cache import cached, derived, per_facility
+from eldercare.cache import cached, derived, facility_versions, per_facility
 from eldercare.extensions import db
 from eldercare.facilities.models import (
     OCCUPIED_STATES,
@@ -212,6 +212,31 @@ def facility_directory() -> tuple:
     order = db.session.scalars(select(Facility.id).join(Town, Town.id == Facility.town_id)
                                .order_by(Town.code, Facility.name))
     return tuple(rows[fid][0] for fid in order if rows.get(fid))
+
+
+class DirectoryChanges(NamedTuple):
+    directory: tuple  # facility_directory()
+    places: dict  # facility id -> its place in the directory
+    moved: list | None  # the facilities changed since `seen`, or None: count everything again
+    seen: tuple  # what to hand `directory_changes` next time
+
+
+def directory_changes(seen: tuple | None) -> DirectoryChanges:
+    """For a memo kept facility by facility over the directory (eldercare.cache.revised): the
+    facilities whose figures_version moved since `seen` (what this gave it last time; None at
+    first). Every input read per facility (its directory row, its bed, resident and caregiver
+    tallies) is re-read exactly for them, so the memo may keep the rest as they were; `moved` is
+    None when facilities came, went or changed places in the directory."""
+    directory = facility_directory()
+    versions = facility_versions()
+    if seen is not None:
+        versions_before, places = seen
+        moved = [fid for fid, version in versions.items() if versions_before.get(fid) != version]
+        if len(directory) == len(places) and all(fid in places and directory[places[fid]].id == fid
+                                                 for fid in moved):
+            return DirectoryChanges(directory, places, moved, (versions, places))
+    places = {f.id: place for place, f in enumerate(directory)}
+    return DirectoryChanges(directory, places, None, (versions, places))
 
 
 class BedTally(NamedTuple):
