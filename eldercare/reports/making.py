@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text, update
+from sqlalchemy import and_, select, text, update
 
 from eldercare.errors import DomainError
 from eldercare.extensions import db
@@ -111,16 +111,20 @@ def end_interrupted() -> int:
     failed: the process making them was killed (an app server restarted, a worker killed by its
     timeout or the OOM killer). A job only slower than that (no report is) that finishes anyway
     then shows as done. Scheduled jobs are left to the scheduler, which takes them up again
-    (`schedule_monthly`). Committed when it ended any; returns how many."""
+    (`schedule_monthly`). Committed when it ended any; returns how many. Looked for before it
+    writes: the pages run it on every view, and an UPDATE takes SQLite's write lock even when it
+    changes nothing."""
     stalled_since = utcnow() - timedelta(seconds=current_app.config["REPORT_STALLED_AFTER"])
+    silent = and_(~ReportJob.scheduled, ReportJob.status.in_([JobStatus.queued, JobStatus.running]),
+                  ReportJob.alive_at < stalled_since)
+    if db.session.scalar(select(ReportJob.id).where(silent).limit(1)) is None:
+        return 0
     ended = db.session.execute(
-        update(ReportJob).where(~ReportJob.scheduled, ReportJob.status.in_([JobStatus.queued, JobStatus.running]),
-                                ReportJob.alive_at < stalled_since)
+        update(ReportJob).where(silent)
         .values(status=JobStatus.failed, finished_at=utcnow(),
                 message=kept(_l("The report was interrupted before it was finished; please order it again."))),
         execution_options={"synchronize_session": False}).rowcount
-    if ended:
-        db.session.commit()
+    db.session.commit()
     return ended
 
 
