@@ -91,6 +91,10 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # Rendered pages kept for every worker and app server (eldercare/cache.py): a Redis URL, by default
+    # the throttles' store when that is Redis; empty: each worker keeps its own only.
+    FRAGMENT_STORE_URI = os.environ.get("FRAGMENT_STORE_URI",
+                                        RATELIMIT_STORAGE_URI if RATELIMIT_STORAGE_URI.startswith("redis") else "")
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")  # failed logins per user name
     LOGIN_ADDRESS_LIMIT = os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per 15 minutes")  # failed logins per address
     REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "5 per hour")  # accounts opened per address
@@ -134,6 +138,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-suite-key-that-signs-nothing-outside-the-tests"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    FRAGMENT_STORE_URI = ""
 
 
 class ProductionConfig(Config):

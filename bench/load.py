@@ -351,6 +351,15 @@ def report(title, rec: Recorder, seconds) -> None:
               + " ".join(f"{s}:{n}" for s, n in sorted(statuses.items())))
 
 
+def database_backends(url) -> list[int]:
+    """The PostgreSQL server processes connected to the load test's database (the app's pools)."""
+    import psycopg
+
+    with psycopg.connect(psql_url(url)) as conn:
+        return [pid for (pid,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                               "AND pid <> pg_backend_pid()")]
+
+
 def check_data(url, base, rec: Recorder) -> list[str]:
     """The data after the run: returns the failed checks."""
     import psycopg
@@ -544,8 +553,13 @@ def main() -> int:
             report(f"Static file, {users} connections", rec, 5)
             rec = Recorder()
             run_users(stack.base, [(reader, users)], 3, Recorder())  # log in, warm up
+            pids = (servers.worker_pids(log_path), database_backends(DATABASE_URL))
+            before = [servers.cpu_seconds(group) for group in pids]
             run_users(stack.base, [(reader, users)], args.seconds, rec)
             report(f"Logged-in reads, {users} connections", rec, args.seconds)
+            used = [(servers.cpu_seconds(group) - start) * 1000 / max(len(rec.rows), 1)
+                    for group, start in zip(pids, before, strict=True)]
+            print(f"  server CPU per request: gunicorn workers {used[0]:.1f} ms, PostgreSQL {used[1]:.1f} ms")
             failures += [f"{len([r for r in rec.rows if r[1] == 0 or r[1] >= 500])} errors"] \
                 if any(r[1] == 0 or r[1] >= 500 for r in rec.rows) else []
         else:

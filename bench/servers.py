@@ -67,6 +67,18 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def cpu_seconds(pids) -> float:
+    """The CPU time (user and system) the processes `pids` have used so far; gone ones count 0."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def worker_pids(log_path: Path) -> set[int]:
     """The gunicorn workers booted so far, from its log."""
     return {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log_path.read_text(errors="replace"))}

@@ -10,7 +10,8 @@ results in this process:
   function handed its previous result and inputs, to keep the parts whose inputs did not change.
 - `@rendered` and `@rendered_per_facility` keep a page's rendered fragment (HTML) in the reader's
   language until anything changes, or until one facility's figures do; the most recently used
-  fragments are kept, up to FRAGMENT_CHARS characters in all (per process).
+  fragments are kept, up to FRAGMENT_CHARS characters in all (per process), and in Redis
+  (FRAGMENT_STORE_URI) for every worker and app server.
 - `@per_facility` keeps a per-facility aggregate (the bed and resident tallies) facility by
   facility, and re-reads only the facilities whose `figures_version` moved: the same session
   event sets the version of every facility whose beds, stays, holds or residents changed (or
@@ -25,14 +26,20 @@ need. A session that has written and not yet committed bypasses every memo, so u
 (possibly rolled-back) data is never stored.
 """
 
-import secrets
+import hashlib
+import json
 import threading
+import time
 from collections import OrderedDict
+from datetime import datetime
 from functools import wraps
 
+import redis
 from flask import current_app, g, has_app_context
 from flask_babel import get_locale
-from sqlalchemy import BigInteger, event, func, null, select, union_all, update
+from itsdangerous import BadSignature, Signer
+from markupsafe import Markup
+from sqlalchemy import BigInteger, case, event, func, null, select, union_all, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eldercare.models import Base
@@ -88,6 +95,16 @@ def _counter_value():
     """The change counter as this transaction sees it (after its own bump): the version it gives
     the facilities it changed."""
     return counter_subquery()
+
+
+def start_timeline(session_or_connection) -> None:
+    """Move the change counter past any value it may have had before: to the time in microseconds
+    when that is higher (one change a microsecond is never reached). A new database, or one restored
+    from a backup (whose counter is behind the values its abandoned copy went on to use), then never
+    meets a version that meant other data in a fragment kept in Redis (`_SharedFragments`)."""
+    now = time.time_ns() // 1000
+    session_or_connection.execute(update(ChangeCounter).where(ChangeCounter.id == 1).values(
+        value=case((ChangeCounter.value < now, now), else_=ChangeCounter.value)))
 
 
 def bump(session_or_connection) -> None:
@@ -385,16 +402,85 @@ class _Fragments:
 _fragments = _Fragments()
 
 
-# A form's CSRF token is the reader's: a fragment is rendered with this mark in its place (Flask-WTF
+class _SharedFragments:
+    """Fragments kept in Redis (FRAGMENT_STORE_URI) for every worker and app server, so a page is
+    rendered once for all of them, not once in each. Values are signed with the app's key (what
+    Redis holds is served as HTML), expire after SHARED_FOR seconds and are read only at their
+    version. Redis unreachable: each worker keeps its own (a warning in the log), and tries again
+    after DOWN_FOR seconds."""
+
+    SHARED_FOR = 3600
+    DOWN_FOR = 30
+
+    def __init__(self):
+        self.clients: dict = {}
+        self.down_until = 0.0
+
+    def _client(self):
+        uri = current_app.config.get("FRAGMENT_STORE_URI")
+        if not uri or time.monotonic() < self.down_until:
+            return None
+        if uri not in self.clients:
+            self.clients[uri] = redis.Redis.from_url(uri, socket_timeout=0.25, socket_connect_timeout=0.25)
+        return self.clients[uri]
+
+    @staticmethod
+    def _name(key, version) -> str:
+        return "eldercare:fragment:" + hashlib.sha256(repr((key, version)).encode()).hexdigest()
+
+    @staticmethod
+    def _signer():
+        return Signer(current_app.secret_key, salt="eldercare.fragment")
+
+    def _call(self, fn):
+        client = self._client()
+        if client is None:
+            return None
+        try:
+            return fn(client)
+        except redis.RedisError as error:  # the store is down or slow: render here instead
+            self.down_until = time.monotonic() + self.DOWN_FOR
+            current_app.logger.warning("fragment store unreachable (%s): pages are rendered in each worker for %d s",
+                                       type(error).__name__, self.DOWN_FOR)
+            return None
+
+    def get(self, key, version):
+        raw = self._call(lambda client: client.get(self._name(key, version)))
+        if raw is None:
+            return None
+        try:
+            data = json.loads(self._signer().unsign(raw))
+        except BadSignature:  # not signed with our key, or damaged: never served
+            return None
+        html = Markup(data[0])
+        if len(data) == 1:
+            return html
+        return (html, *(datetime.fromisoformat(v) if isinstance(v, str) else v for v in data[1:]))
+
+    def put(self, key, version, value) -> None:
+        if self._client() is None:
+            return
+        items = [value] if isinstance(value, str) else list(value)
+        data = [str(items[0]), *(v.isoformat() if isinstance(v, datetime) else v for v in items[1:])]
+        signed = self._signer().sign(json.dumps(data, ensure_ascii=False))
+        self._call(lambda client: client.set(self._name(key, version), signed, ex=self.SHARED_FOR))
+
+
+_shared = _SharedFragments()
+
+
+# A form's CSRF token is the reader's: a fragment is rendered with a mark in its place (Flask-WTF
 # keeps the request's signed token in g under the field's name, and reads it from there), and the
-# mark is replaced by the reader's token each time the fragment is served.
-_CSRF_MARK = "csrf-mark-" + secrets.token_hex(8)
+# mark is replaced by the reader's token each time the fragment is served. The mark is made from
+# the app's key, so every worker and app server sharing fragments (and only they) knows it.
+def _csrf_mark() -> str:
+    return "csrf-mark-" + hashlib.sha256(f"{current_app.secret_key}:csrf-mark".encode()).hexdigest()[:24]
 
 
 def _with_marked_csrf(fn, args):
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     before = g.pop(field, None)
-    setattr(g, field, _CSRF_MARK)
+    setattr(g, field, _csrf_mark())
     try:
         return fn(*args)
     finally:
@@ -406,15 +492,15 @@ def _with_marked_csrf(fn, args):
 def _with_csrf(value):
     from flask_wtf.csrf import generate_csrf
 
-    html = value if isinstance(value, str) else value[0]
-    if _CSRF_MARK in html:
-        html = html.replace(_CSRF_MARK, generate_csrf())
+    html, mark = value if isinstance(value, str) else value[0], _csrf_mark()
+    if mark in html:
+        html = html.replace(mark, generate_csrf())
         return html if isinstance(value, str) else (html, *value[1:])
     return value
 
 
 def _fragment_memo(fn, version_of):
-    """`fn(*args)` -> str, or a tuple whose first item is the str (the rest small), kept per database,
+    """`fn(*args)` -> str, or a tuple of the str and datetimes (or None), kept per database,
     args and language until `version_of(args)` changes. The fragment must depend on its args and the
     data only: never the reader (pass what it needs as args); forms in it get the reader's CSRF token."""
 
@@ -429,7 +515,10 @@ def _fragment_memo(fn, version_of):
         version = version_of(args)
         value = _fragments.get(key, version)
         if value is None:
-            value = _with_marked_csrf(fn, args)
+            value = _shared.get(key, version)
+            if value is None:
+                value = _with_marked_csrf(fn, args)
+                _shared.put(key, version, value)
             _fragments.put(key, version, value, len(value if isinstance(value, str) else value[0]))
         return _with_csrf(value)
 

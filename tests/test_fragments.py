@@ -5,9 +5,11 @@ bounded. And a session's cookie is sent again only when the session changes."""
 import re
 from datetime import date
 
+import pytest
+
 from eldercare import cache
 from eldercare.auth import sessions
-from eldercare.facilities import services
+from eldercare.facilities import queries, services
 from eldercare.facilities.models import CareType, Room
 from eldercare.placements import workflow
 from eldercare.placements.models import Status
@@ -103,3 +105,51 @@ def test_the_session_cookie_is_sent_again_once_a_minute(app, client, manager, mo
     now[0] += sessions.SEEN_EVERY
     assert "Set-Cookie" in client.get("/facilities").headers  # its last activity is written
     assert "Set-Cookie" not in client.get("/facilities").headers
+
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _redis_or_skip():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (make test's CI starts one)")
+
+
+def test_a_page_rendered_by_one_worker_is_served_by_the_others(app, db, client, manager, facility, monkeypatch):
+    _redis_or_skip()
+    monkeypatch.setitem(app.config, "FRAGMENT_STORE_URI", REDIS)
+    for code in ("A-1", "A-2"):
+        factories.bed(facility, code=code)
+    db.session.commit()
+    login(client, manager)
+    board = f"/facilities/{facility.id}/board"
+    def page():  # without its CSRF tokens (signed with the second they are made in)
+        text = client.get(board).get_data(as_text=True)
+        return re.sub(r'(csrf-token" content|name="csrf_token" type="hidden" value)="[^"]+"', "", text)
+
+    first = page()
+    renders, board_of = [], queries.board
+    monkeypatch.setattr(queries, "board", lambda *a, **k: renders.append(a) or board_of(*a, **k))
+    monkeypatch.setattr(cache, "_fragments", cache._Fragments())  # another worker: nothing kept in its memory
+    assert page() == first and not renders  # from Redis, not rendered again
+
+    # What Redis holds is served only with the app's signature: a value written by anyone else is not.
+    store = cache._shared._client()
+    for name in store.scan_iter("eldercare:fragment:*"):
+        store.set(name, b"<script>alert(1)</script>")
+    monkeypatch.setattr(cache, "_fragments", cache._Fragments())
+    assert page() == first and len(renders) == 1  # rendered again
+
+
+def test_pages_are_served_when_the_fragment_store_is_down(app, db, client, manager, facility, monkeypatch, caplog):
+    monkeypatch.setitem(app.config, "FRAGMENT_STORE_URI", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(cache, "_shared", cache._SharedFragments())
+    factories.bed(facility, code="A-1")
+    db.session.commit()
+    login(client, manager)
+    assert 'data-testid="bed-A-1"' in client.get(f"/facilities/{facility.id}/board").get_data(as_text=True)
+    assert "fragment store unreachable" in caplog.text

@@ -2,6 +2,7 @@
 and one Redis. Selected with `-m servers`; skipped on SQLite. About 15 s."""
 
 import os
+import re
 import uuid
 
 import pytest
@@ -85,6 +86,13 @@ def test_two_servers_behave_as_one(app, db, two_servers):
     assert on_b.get(f"/facilities/{facility_id}/board").text.count('data-state="out_of_service"') == 1
     assert manager_on_a.post_form(f"/beds/{other_bed_id}/out-of-service").status == 302
     assert on_b.get(f"/facilities/{facility_id}/board").text.count('data-state="out_of_service"') == 2
+    # A bed page rendered by A is served by B from Redis, its forms carrying B's reader's token.
+    third = beds[2].id
+    assert manager_on_a.get(f"/beds/{third}").status == 200
+    page = on_b.get(f"/beds/{third}").text
+    tokens = set(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', page))
+    assert tokens == {on_b.csrf}, tokens
+    assert on_b.post_form(f"/beds/{third}/out-of-service").status == 302
     assert manager_on_a.post_form("/logout").status == 302
     replay = Browser(b)
     replay.cookies = dict(on_b.cookies)  # the cookie B last set, still signed and unexpired

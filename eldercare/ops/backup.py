@@ -30,6 +30,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
+from eldercare import cache
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite"
@@ -168,6 +170,10 @@ def restore(path: Path, url, folders: dict) -> dict:
             if (work / member).is_dir():
                 Path(folder).mkdir(parents=True, exist_ok=True)
                 shutil.copytree(work / member, folder, dirs_exist_ok=True)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        cache.start_timeline(connection)  # pages kept in Redis for the copy that went on are never served
+    engine.dispose()
     return manifest
 
 
