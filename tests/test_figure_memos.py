@@ -155,3 +155,29 @@ def test_the_stale_list_grows_with_the_clock_alone(city, db, monkeypatch):  # no
     later = dashboard.freshness(30)
     with_beds = {f.id for f in queries.facility_directory() if f.id in queries.counts_by_facility()}
     assert later["stale_count"] == len(with_beds) and {f["id"] for f in later["stale"]} == with_beds
+
+
+def test_the_directory_asks_its_order_again_only_when_a_name_or_town_changes(city, db, bureau_admin):  # noqa: F811
+    from tests.test_cache import statements
+
+    h1, h3 = city["h1"], city["h3"]
+    queries.facility_directory()
+    beds.take_out_of_service(city["manager"], queries_bed(h1))
+    db.session.commit()
+    with statements() as seen:
+        directory = queries.facility_directory()
+    assert not [s for s in seen if "ORDER BY town.code" in s]
+    assert [f.name for f in directory] == ["一号院", "二号院", "三号院"]
+    registry.update(bureau_admin, h3, name="甲号院", town_id=city["town_a"].id, ownership=h3.ownership, address="",
+                    operator="", licensed_beds=10, medical_integrated=False, serves_tekun=None, tekun_reserve=None,
+                    opened_on=None)
+    db.session.commit()
+    with statements() as seen:
+        directory = queries.facility_directory()
+    assert len([s for s in seen if "ORDER BY town.code" in s]) == 1
+    with afresh():
+        assert [f.name for f in directory] == [f.name for f in queries.facility_directory()]
+
+
+def queries_bed(home) -> Bed:
+    return db.session.get(Bed, queries.vacant_beds(home.id)[0]["id"])

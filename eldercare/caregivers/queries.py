@@ -30,7 +30,7 @@ from eldercare.caregivers.models import (
 )
 from eldercare.extensions import db
 from eldercare.facilities import queries as facility_queries
-from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, CareType, Town
+from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, CareType
 from eldercare.identity import mask_id_number
 
 # The staffing rule (domain.md section 5): 1 caregiver per 3 severely or completely disabled
@@ -316,7 +316,7 @@ def _figures(day: date, staffing: bool, previous) -> tuple[dict, tuple]:
     caregivers = tallies.by_facility()
     residents = facility_queries.resident_tallies.by_facility() if staffing else {}
     beds = facility_queries.bed_tallies.by_facility() if staffing else {}
-    towns = tuple(tuple(t) for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code)))
+    towns = facility_queries.towns()
     scope = (towns, minimum_hours(), tallies)
     before, (scope_before, seen, sums_before) = previous if previous is not None else (None, (None, None, None))
     directory, places, moved, seen = facility_queries.directory_changes(seen if scope_before == scope else None)

@@ -99,7 +99,7 @@ def care_ratio(year: int, as_of: date | None = None, *, previous=None) -> tuple[
     towns, an institution that came or went, or a past day (from the register) counts everything again."""
     target = target_for(year)
     counts = _ratio_counts(as_of)
-    towns = tuple(tuple(t) for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code)))
+    towns = queries.towns()
     scope = (target, towns, as_of is None or as_of == local_today())
     before, (scope_before, seen, index_of, sums_before) = previous if previous is not None else (None, (None,) * 4)
     directory, places, moved, seen = queries.directory_changes(seen if scope[2] and scope_before == scope else None)
@@ -244,7 +244,7 @@ def occupancy(*, previous=None) -> tuple[dict, tuple]:
     types' and towns' counts are adjusted by what the facilities whose figures_version moved take
     away and add (queries.directory_changes); a change in the towns counts everything again."""
     per_facility = _institution_occupancy_now()
-    town_names = tuple(db.session.scalars(select(Town.name).order_by(Town.code)))
+    town_names = tuple(name for _id, name in queries.towns())
     before, (names_before, seen, inputs_before, type_sums, town_sums) = \
         previous if previous is not None else (None, (None,) * 5)
     directory, places, moved, seen = queries.directory_changes(seen if names_before == town_names else None)
@@ -400,11 +400,12 @@ def freshness(stale_after_days: int | None = None) -> dict:
     return {"days": days, "stale": rows[:stale_count], "stale_count": stale_count}
 
 
+@cached
 def community_points(days: int, today: date) -> dict:
     """Meal points and mutual-aid points by town, with meals served over the `days` days up to `today`."""
     since = today - timedelta(days=days - 1)
     towns = {name: {"meal_points": 0, "mutual_aid": 0, "meals": 0, "subsidised": 0}
-             for (name,) in db.session.execute(select(Town.name).order_by(Town.code))}
+             for _id, name in queries.towns()}
     for town, ftype, n in db.session.execute(
         select(Town.name, Facility.type, func.count()).join(Facility, Facility.town_id == Town.id)
         .where(Facility.type.in_([FacilityType.meal_point.value, FacilityType.mutual_aid.value]))

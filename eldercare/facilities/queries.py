@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from eldercare.cache import cached, derived, facility_versions, per_facility
+from eldercare.cache import cached, derived, facility_versions, per_facility, revised
 from eldercare.extensions import db
 from eldercare.facilities.models import (
     OCCUPIED_STATES,
@@ -223,15 +223,28 @@ def _directory_rows(facility_ids=None) -> list[DirectoryRow]:
     return [DirectoryRow(*row) for row in db.session.execute(query)]
 
 
-@cached
-def facility_directory() -> tuple:
+@revised
+def facility_directory(*, previous=None) -> tuple[tuple, tuple]:
     """Every facility with its town, in the towns' official order: the one list the dashboard,
     the reserve rules and the application form read. Its rows are kept facility by facility (a
-    change in one home re-reads that home's row); only their order is asked again."""
+    change in one home re-reads that home's row); their order (the database's collation of the
+    names) is asked again only when a facility came, went, or changed its name or town."""
     rows = _directory_rows.by_facility()
-    order = db.session.scalars(select(Facility.id).join(Town, Town.id == Facility.town_id)
-                               .order_by(Town.code, Facility.name))
-    return tuple(rows[fid][0] for fid in order if rows.get(fid))
+    if previous is not None:
+        directory, (rows_before, order) = previous
+        if rows is rows_before:
+            return directory, (rows, order)
+        moved = [fid for fid in rows if rows[fid] is not rows_before.get(fid)]
+        if rows.keys() == rows_before.keys() and all(_sorted_by(rows[fid]) == _sorted_by(rows_before[fid])
+                                                     for fid in moved):
+            return tuple(rows[fid][0] for fid in order if rows[fid]), (rows, order)
+    order = tuple(db.session.scalars(select(Facility.id).join(Town, Town.id == Facility.town_id)
+                                     .order_by(Town.code, Facility.name)))
+    return tuple(rows[fid][0] for fid in order if rows.get(fid)), (rows, order)
+
+
+def _sorted_by(group: tuple) -> tuple | None:
+    return (group[0].town_code, group[0].name) if group else None
 
 
 class DirectoryChanges(NamedTuple):
@@ -257,6 +270,12 @@ def directory_changes(seen: tuple | None) -> DirectoryChanges:
             return DirectoryChanges(directory, places, moved, (versions, places))
     places = {f.id: place for place, f in enumerate(directory)}
     return DirectoryChanges(directory, places, None, (versions, places))
+
+
+@cached
+def towns() -> tuple[tuple[int, str], ...]:
+    """Every town's (id, name), in the official order: one read after a change for all the figures."""
+    return tuple(tuple(t) for t in db.session.execute(select(Town.id, Town.name).order_by(Town.code)))
 
 
 class BedTally(NamedTuple):

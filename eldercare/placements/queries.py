@@ -196,7 +196,7 @@ def waitlist_figures() -> dict:
     for f in institutions():
         open_by_town[f["town_id"]] = open_by_town.get(f["town_id"], 0) + open_by_facility.get(f["id"], 0)
     towns = [{"town": name, "open_beds": open_by_town.get(town_id, 0), "approved": approved_by_town.get(town_id, 0)}
-             for town_id, name in db.session.execute(select(Town.id, Town.name).order_by(Town.code))]
+             for town_id, name in bed_queries.towns()]
     return {"by_status_category": by_status_category,
             "median_days_to_admission": statistics.median(waits) if waits else None,
             "admitted": len(waits), "towns": towns}
