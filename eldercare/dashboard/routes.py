@@ -54,8 +54,10 @@ def _ratio_and_occupancy(year: int, as_of: date | None, today: date) -> Markup:
 @rendered
 def _community_caregivers_and_waitlist(today: date) -> Markup:
     caregivers = caregiver_queries.figures(today)
+    short = sorted((f for f in caregivers["facilities"].values() if f["shortfall"]), key=lambda f: f["shortfall"],
+                   reverse=True)
     return Markup(render_template("dashboard/_community_caregivers_waitlist.html",
-                                  community=services.community(30, today), caregivers=caregivers,
+                                  community=services.community(30, today), caregivers=caregivers, short=short,
                                   caregiver_chart=charts.caregiver_coverage_chart(caregivers),
                                   waitlist=waitlist_figures()))
 

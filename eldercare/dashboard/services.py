@@ -422,15 +422,18 @@ def community_points(days: int, today: date) -> dict:
     return {"days": days, "since": since, "until": today, "towns": towns, "total": total}
 
 
-@cached
-def _community_beds() -> dict:
-    beds: dict[str, int] = defaultdict(int)
-    for row in queries.bed_tallies():
-        beds[row.kind] += row.n
-    return {"day_care_beds": beds.get(BedKind.day_care, 0), "family_care_beds": beds.get(BedKind.family_care, 0)}
+def _community_beds_of(tallies) -> tuple[int, int]:
+    """(day-care beds, family care beds) of one facility's bed tallies."""
+    return (sum(r.n for r in tallies if r.kind == BedKind.day_care),
+            sum(r.n for r in tallies if r.kind == BedKind.family_care))
+
+
+_community_beds = derived(queries.bed_tallies, _community_beds_of)  # counted again only for homes that changed
 
 
 def community(days: int = 30, today: date | None = None) -> dict:
     """The meal and mutual-aid points (`community_points`), with the day-care and family care beds,
     which are counted apart from the ratio."""
-    return {**community_points(days, today or local_today()), **_community_beds()}
+    beds = _community_beds().values()
+    return {**community_points(days, today or local_today()), "day_care_beds": sum(b[0] for b in beds),
+            "family_care_beds": sum(b[1] for b in beds)}
