@@ -111,3 +111,12 @@ def test_the_list_follows_a_change_at_once(client, db, homes, manager):
     bed_services.admit(manager, bed, factories.elder(), on=local_today())
     db.session.commit()
     assert 'data-testid="open-nursing">1<' in client.get("/open-beds").get_data(as_text=True)
+
+
+def test_the_dashboards_open_beds_by_town_are_the_public_lists(homes):
+    from eldercare.placements import queries as placements
+
+    facility, other = homes
+    by_town = {t["town"]: t["open_beds"] for t in placements.waitlist_figures()["towns"] if t["open_beds"]}
+    listed = {name: t["nursing"] + t["ordinary"] for name, t in placements.open_beds_public()["towns"].items()}
+    assert by_town == listed == {facility.town.name: 3, other.town.name: 1}
