@@ -362,18 +362,20 @@ def facility_summaries(visible_clause) -> list[dict]:
     return result
 
 
-def vacant_beds(facility_id: int) -> list[dict]:
-    """The beds an admission may go into: vacant now (not held, not to be cleaned, in service)."""
+@cached
+def vacant_beds(facility_id: int) -> tuple[dict, ...]:
+    """The beds an admission may go into: vacant now (not held, not to be cleaned, in service).
+    Kept until anything changes: every occupied bed's page lists them (the transfer form)."""
     query, state_col = _state_query(Bed.id, Bed.code, Bed.care_type, Room.code.label("room_code"))
     query = (
         query.outerjoin(Room, Room.id == Bed.room_id)
         .where(Bed.facility_id == facility_id, state_col == BedState.vacant.value)
         .order_by(Room.code.nulls_last(), Bed.code)
     )
-    return [
+    return tuple(
         {"id": r.id, "code": r.code, "care_type": r.care_type.value, "room_code": r.room_code}
         for r in db.session.execute(query)
-    ]
+    )
 
 
 def open_stay_of(bed_id: int):
