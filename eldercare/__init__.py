@@ -66,19 +66,29 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def select_locale():
     """The API reads no session: the language asked for (?lang=), else the token owner's (stored on
     the account), else the client's (Accept-Language). A page is in the logged-in person's language,
-    else the one the visitor picked."""
+    else the one the visitor picked (the session keeps the account's too, from the login on)."""
     from flask import current_app
-    from flask_login import current_user
 
     from eldercare.auth.sessions import LANGUAGE
 
     lang = None
     if has_request_context() and request.path.startswith("/api/"):
-        lang = (request.args.get("lang") or (current_user.is_authenticated and current_user.locale)
+        lang = (request.args.get("lang") or _account_language()
                 or request.accept_languages.best_match(current_app.config["LANGUAGES"]))
     elif has_request_context():
-        lang = (current_user.is_authenticated and current_user.locale) or session.get(LANGUAGE)
+        lang = _account_language() or session.get(LANGUAGE)
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _account_language() -> str | None:
+    """The logged-in account's language as it was loaded, never a query: after a commit the account
+    is expired, and a message flashed then is translated as the response is sent, where a database
+    just gone down would make a 500 of what the outage's handler answers with a 503."""
+    from flask_login import current_user
+    from sqlalchemy import inspect as sa_inspect
+
+    state = sa_inspect(current_user._get_current_object(), raiseerr=False)
+    return state.dict.get("locale") if state is not None else None
 
 
 def register_extensions(app: Flask) -> None:

@@ -339,3 +339,29 @@ def test_a_web_report_whose_server_is_killed_ends_as_interrupted_and_its_tempora
     made = making.make(resolve_scope(), making.previous_month(local_today()), "zh", source=Source.web)
     db.session.commit()
     assert [path.name for path in reports_dir.rglob("*") if path.is_file()] == [Path(made.path).name]
+
+
+def test_a_message_flashed_after_a_commit_is_translated_without_the_database(app, db, manager, monkeypatch):
+    """The database gone between a view's commit and its response: the message flashed after the
+    commit is written in the account's language as the response is sent, not a 500 (the load test's
+    database cut found one on releasing a hold)."""
+    from flask import session
+    from flask_babel import get_locale
+    from flask_login import login_user
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from eldercare.auth.sessions import LANGUAGE
+
+    manager.locale = "en"
+    db.session.commit()
+    with app.test_request_context("/beds/1/release-hold", method="POST"):
+        login_user(db.session.get(type(manager), manager.id))
+        session[LANGUAGE] = "en"  # as the login left it
+        db.session.commit()  # the view's commit expires the account
+
+        def database_down(*_args, **_kwargs):
+            raise OperationalError("SELECT ...", {}, ConnectionError("server closed the connection"))
+
+        monkeypatch.setattr(Session, "execute", database_down)
+        assert str(get_locale()) == "en"
