@@ -215,14 +215,19 @@ jobs.run_job(app, jobs.monthly_reports)
 """
 
 
-def test_a_scheduler_killed_while_rendering_leaves_no_half_file_and_the_next_run_completes_it(app, db, tmp_path):
+def _a_resident_since_before_last_month(db):
+    """A town with one home whose one resident came 70 days ago: last month has figures to report."""
     town = factories.town()
-    facility = factories.facility(town)
-    bed = factories.bed(facility, care_type=CareType.ordinary)
+    bed = factories.bed(factories.facility(town), care_type=CareType.ordinary)
     elder = factories.elder()
     db.session.commit()
     beds.admit(None, bed, elder, on=local_today() - timedelta(days=70))
     db.session.commit()
+    return town
+
+
+def test_a_scheduler_killed_while_rendering_leaves_no_half_file_and_the_next_run_completes_it(app, db, tmp_path):
+    town = _a_resident_since_before_last_month(db)
     reports_dir, rendering = tmp_path / "reports", tmp_path / "rendering"
     app.config["REPORTS_DIR"] = str(reports_dir)
     period = making.previous_month(local_today()).label
@@ -286,13 +291,7 @@ with app.app_context():
 
 def test_a_web_report_whose_server_is_killed_ends_as_interrupted_and_its_temporary_file_goes(
         app, db, client, bureau_staff, tmp_path, monkeypatch):
-    town = factories.town()
-    facility = factories.facility(town)
-    bed = factories.bed(facility, care_type=CareType.ordinary)
-    elder = factories.elder()
-    db.session.commit()
-    beds.admit(None, bed, elder, on=local_today() - timedelta(days=70))
-    db.session.commit()
+    _a_resident_since_before_last_month(db)
     reports_dir, writing = tmp_path / "reports", tmp_path / "writing"
     app.config["REPORTS_DIR"] = str(reports_dir)
     period = making.previous_month(local_today()).label
