@@ -85,16 +85,10 @@ def changed(session_or_connection, facility_ids=None) -> None:
     Facility = _Tracked.model
 
     bump(session_or_connection)
-    query = update(Facility).values(figures_version=_counter_value())
+    query = update(Facility).values(figures_version=counter_subquery())
     if facility_ids is not None:
         query = query.where(Facility.id.in_(facility_ids))
     session_or_connection.execute(query)
-
-
-def _counter_value():
-    """The change counter as this transaction sees it (after its own bump): the version it gives
-    the facilities it changed."""
-    return counter_subquery()
 
 
 def start_timeline(session_or_connection) -> None:
@@ -142,7 +136,7 @@ def _bump_at_commit(session):
     if facility_ids:
         Facility = _Tracked.model
         session.execute(update(Facility).where(Facility.id.in_(facility_ids))
-                        .values(figures_version=_counter_value()))
+                        .values(figures_version=counter_subquery()))
 
 
 @event.listens_for(Session, "after_commit")
@@ -155,8 +149,9 @@ def _transaction_over(session):
 
 
 def counter_subquery():
-    """The change counter as a column of another query: the user's loader reads it with the account
-    (`remember_counter`), so a page's memos cost no statement of their own."""
+    """The change counter as a column of another query, as this transaction sees it: the version a
+    commit gives the facilities it changed (after its own bump), and what the user's loader reads
+    with the account (`remember_counter`), so a page's memos cost no statement of their own."""
     return select(ChangeCounter.value).where(ChangeCounter.id == 1).scalar_subquery()
 
 

@@ -10,6 +10,7 @@ once a minute, so up to a minute sooner) and SESSION_MAX_HOURS after the login, 
 in between.
 """
 
+import functools
 import time
 
 from flask import current_app, session
@@ -81,18 +82,13 @@ def _still_valid(user: User | None) -> bool:
 SEEN_EVERY = 60  # seconds: how often a session's last activity is written again (a new cookie)
 
 
+@functools.cache
 def _user_query():
     """The account, its unread messages (the bell on every page), a manager's facilities (every access
     check; a page then finds its facility in the session, unread) and the change counter (the memos
     of eldercare.cache) in one statement, built once: building it costs more than running it."""
-    global _USER_QUERY
-    if _USER_QUERY is None:
-        _USER_QUERY = (select(User, unread_subquery(User.id), cache.counter_subquery())
-                       .where(User.id == bindparam("user_id")).options(joinedload(User.facilities)))
-    return _USER_QUERY
-
-
-_USER_QUERY = None
+    return (select(User, unread_subquery(User.id), cache.counter_subquery())
+            .where(User.id == bindparam("user_id")).options(joinedload(User.facilities)))
 
 
 def load_user(user_id: str) -> User | None:
