@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale, format_decimal
 
-from eldercare.dashboard import services
+from eldercare.dashboard import services, snapshots
 from eldercare.errors import InvalidInput
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, FacilityType
@@ -15,6 +15,7 @@ from eldercare.labels import percent
 from eldercare.reports import data, render
 from eldercare.reports.making import previous_month
 from eldercare.reports.periods import check_period, parse_period, resolve_scope
+from eldercare.residents.models import Category
 from eldercare.timekeeping import local_today
 from tests import factories
 
@@ -140,3 +141,26 @@ def test_a_running_period_counts_its_days_so_far(history):
     assert figures["as_of"] == today and figures["running"] == (today < period.end)
     assert (figures["community"]["since"], figures["community"]["until"]) == (period.start, today)
     assert figures["headline"]["average_occupied"] == pytest.approx(1.0)  # elder B, every day so far
+
+
+def test_occupancy_on_a_day_agrees_with_that_days_snapshot_rows(db, history, town, manager):
+    """occupancy_on counts the day's stays and tekun elders by home itself; the daily snapshot's
+    rows (snapshots.rows_for) count the same stays grouped by category and ability level."""
+    start = history["period"].start
+    public = factories.facility(town, name="测试敬老院", type=FacilityType.public_home)
+    tekun = factories.elder(category=Category.tekun)
+    stay = beds.admit(manager, factories.bed(public, code="T1"), tekun, on=start - timedelta(days=3))
+    beds.discharge(manager, stay, on=start + timedelta(days=8))
+    community = factories.facility(town, name="测试助餐点", type=FacilityType.meal_point)
+    factories.bed(community, code="M1")
+    db.session.commit()
+    for day in (start + timedelta(days=5), start + timedelta(days=9)):
+        point = services.occupancy_on(day)
+        rows = {r["facility_id"]: r for r in snapshots.rows_for(day)}
+        for facility_id, figures in point["by_facility"].items():
+            assert (figures["total"], figures["occupied_all"]) == (rows[facility_id]["beds"],
+                                                                   rows[facility_id]["occupied"])
+        assert community.id not in point["by_facility"]
+        assert point["tekun_in_care"] == sum(r["residents_by_category"].get("tekun", 0) for r in rows.values())
+    assert services.occupancy_on(start + timedelta(days=5))["tekun_in_care"] == 1
+    assert services.occupancy_on(start + timedelta(days=9))["tekun_in_care"] == 0

@@ -23,7 +23,8 @@ from eldercare.residents.models import Elder
 from eldercare.timekeeping import local_today
 
 
-def _on(day: date):
+def stay_on(day: date):
+    """The stays that hold their bed on `day`."""
     return and_(Stay.start_on <= day, or_(Stay.end_on.is_(None), Stay.end_on > day))
 
 
@@ -43,7 +44,7 @@ def rows_for(day: date) -> list[dict]:
     for facility_id, category, ability, n, n_nursing in db.session.execute(
         select(Bed.facility_id, Elder.category, Elder.ability_level, func.count(), nursing)
         .join(Stay, Stay.bed_id == Bed.id).join(Elder, Elder.id == Stay.elder_id)
-        .where(Bed.kind == BedKind.institution, _on(day))
+        .where(Bed.kind == BedKind.institution, stay_on(day))
         .group_by(Bed.facility_id, Elder.category, Elder.ability_level)
     ):
         occupied[facility_id][0] += n
