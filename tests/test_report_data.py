@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale, format_decimal
 
-from eldercare.dashboard import services, snapshots
+from eldercare.dashboard import charts, services, snapshots
 from eldercare.errors import InvalidInput
 from eldercare.facilities import services as beds
 from eldercare.facilities.models import CareType, FacilityType
@@ -164,3 +164,19 @@ def test_occupancy_on_a_day_agrees_with_that_days_snapshot_rows(db, history, tow
         assert point["tekun_in_care"] == sum(r["residents_by_category"].get("tekun", 0) for r in rows.values())
     assert services.occupancy_on(start + timedelta(days=5))["tekun_in_care"] == 1
     assert services.occupancy_on(start + timedelta(days=9))["tekun_in_care"] == 0
+
+
+def test_a_reports_chart_is_drawn_again_only_when_its_figures_or_language_change(app):
+    trend = [{"month": f"2026-{m:02d}", "days": 30, "occupancy": 0.6 + m / 100, "ratio": 0.7, "target": 0.74}
+             for m in range(1, 13)]
+    ratio = {"target": 0.74, "towns": [{"id": 1, "name": "丁堰镇", "ratio": 0.7, "meets": False, "total": 10}]}
+    with app.test_request_context("/"), force_locale("zh"):
+        drawn, towns = charts.monthly_trend_print(trend), charts.town_ratio_print(ratio)
+        assert charts.monthly_trend_print([dict(m) for m in trend]) is drawn
+        assert charts.monthly_trend_print([dict(m, occupancy=0.5) for m in trend]) is not drawn
+        assert charts.town_ratio_print({**ratio, "facilities": []}) is towns
+        assert "全市各月入住率和护理型床位占比" in drawn
+        with force_locale("en"):
+            assert "City occupancy and nursing-type share by month" in charts.monthly_trend_print(trend)
+        assert "City occupancy" not in drawn
+        assert render.image(drawn).startswith('<img src="data:image/svg+xml;base64,')

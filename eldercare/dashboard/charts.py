@@ -151,9 +151,13 @@ def town_ratios(ratio: dict, narrow: bool = False) -> str:
     return _town_bars(*_town_shares(ratio), narrow)
 
 
-def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
-    """Occupancy and the nursing-type share by month, with each year's own target as a dashed line."""
-    drawn = any(m["occupancy"] is not None for m in trend)  # the targets alone are no trend: say why it is empty
+def _trend_points(trend: list[dict]) -> tuple:
+    """What the trend chart draws: each month's name, occupancy, nursing-type share and target."""
+    return tuple((m["month"], m["occupancy"], m["ratio"], m["target"]) for m in trend)
+
+
+def _trend_lines(points: tuple, narrow: bool = False) -> str:
+    drawn = any(p[1] is not None for p in points)  # the targets alone are no trend: say why it is empty
     chart = pygal.Line(
         style=PLAIN, height=380, range=(0, 1), value_formatter=labels.percent,
         legend_at_bottom=True, legend_at_bottom_columns=1 if narrow else 3, allow_interruptions=True,
@@ -162,16 +166,22 @@ def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
         **_options(narrow, _("City occupancy and nursing-type share by month"), rotation=0 if narrow else 35),
     )
     if drawn:
-        chart.x_labels = [m["month"] for m in trend]
+        months = [p[0] for p in points]
+        chart.x_labels = months
         # A phone names January and July only, and never the first or last month, whose label would
         # sit on the "0%" of the axis or run off the chart's edge.
-        chart.x_labels_major = [m["month"] for m in trend[1:-1] if m["month"][-2:] in ("01", "07")]
+        chart.x_labels_major = [m for m in months[1:-1] if m[-2:] in ("01", "07")]
         chart.y_labels = percent_ticks()  # pygal fails on y labels without data
-        chart.add(_("occupancy"), [m["occupancy"] for m in trend])
-        chart.add(_("nursing-type share"), [m["ratio"] for m in trend])
-        chart.add(_("target of the year"), [m["target"] for m in trend], show_dots=False,
+        chart.add(_("occupancy"), [p[1] for p in points])
+        chart.add(_("nursing-type share"), [p[2] for p in points])
+        chart.add(_("target of the year"), [p[3] for p in points], show_dots=False,
                   stroke_style={"dasharray": "6,3", "width": 2})
     return _render(chart, _("No daily figures yet."))  # the page says why and what fills it
+
+
+def monthly_trend(trend: list[dict], narrow: bool = False) -> str:
+    """Occupancy and the nursing-type share by month, with each year's own target as a dashed line."""
+    return _trend_lines(_trend_points(trend), narrow)
 
 
 # Short names of the institution types for the chart, where the full names ("street comprehensive
@@ -246,3 +256,19 @@ def occupancy_chart(occupancy: dict) -> Markup:
 
 def caregiver_coverage_chart(figures: dict) -> Markup:
     return _drawn(_coverage_bars, str(get_locale()), _town_coverage(figures))
+
+
+# A PDF report prints the wide drawing alone, kept by its figures in the same way: the monthly
+# reports of the city and its towns, or a report made again after a change elsewhere, draw the
+# city's charts once.
+@lru_cache(maxsize=8)
+def _drawn_wide(draw, _locale: str, *figures) -> str:
+    return draw(*figures)
+
+
+def town_ratio_print(ratio: dict) -> str:
+    return _drawn_wide(_town_bars, str(get_locale()), *_town_shares(ratio))
+
+
+def monthly_trend_print(trend: list[dict]) -> str:
+    return _drawn_wide(_trend_lines, str(get_locale()), _trend_points(trend))
