@@ -29,9 +29,9 @@ PAGES = [("dashboard (bureau)", "/dashboard", "bureau"), ("open beds (public, no
 
 
 def app_and_clients(url):
-    from eldercare import create_app
+    os.environ.update(DATABASE_URL=url, ELDERCARE_CONFIG="development")
+    from wsgi import app  # as an app server's worker builds it
 
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
     logging.getLogger("eldercare.request").setLevel(logging.WARNING)  # a line per view would drown the figures
     clients = {}
     for _label, _path, username in PAGES:
