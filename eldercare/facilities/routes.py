@@ -132,8 +132,9 @@ def board(facility_id):
     keep = board_filters()
     beds, last_changed_at = (_board_beds if search else _kept_board_beds)(
         facility.id, with_residents, care_type, state, open_only, tuple(keep.items()), search)
-    return render_template("facilities/board.html", facility=facility, beds=beds, last_changed_at=last_changed_at,
-                           keep=keep, can_manage=policy.can_manage_facility(current_user, facility.id))
+    return render_template("facilities/board.html", facility=facility, town=dict(queries.towns())[facility.town_id],
+                           beds=beds, last_changed_at=last_changed_at, keep=keep,
+                           can_manage=policy.can_manage_facility(current_user, facility.id))
 
 
 def _board_beds(facility_id, with_residents, care_type, state, open_only, keep, search) -> tuple[Markup, object]:
