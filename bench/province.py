@@ -24,13 +24,14 @@ sys.path.insert(0, str(ROOT))
 from bench import run  # noqa: E402
 
 PROVINCE_URL = os.environ.get("BENCH_PROVINCE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/eldercare_province")
+# The views' app is wsgi.py's, made as an app server's worker makes it, from the environment.
+os.environ.update(DATABASE_URL=PROVINCE_URL, ELDERCARE_CONFIG="development")
 RUNS = 9
 PAGES = [("dashboard (bureau)", "/dashboard", "bureau"), ("open beds (public, no login)", "/open-beds", None)]
 
 
-def app_and_clients(url):
-    os.environ.update(DATABASE_URL=url, ELDERCARE_CONFIG="development")
-    from wsgi import app  # as an app server's worker builds it
+def app_and_clients():
+    from wsgi import app
 
     logging.getLogger("eldercare.request").setLevel(logging.WARNING)  # a line per view would drown the figures
     clients = {}
@@ -47,22 +48,22 @@ def view(client, path) -> None:
     assert response.status_code == 200, (path, response.status_code)
 
 
-def first_view(url: str, page: int) -> None:
+def first_view(page: int) -> None:
     """In a new process (`province.py --first N`): log in, then time the page's first view."""
-    app, clients = app_and_clients(url)
+    app, clients = app_and_clients()
     _label, path, username = PAGES[page]
     started, started_cpu = time.perf_counter(), time.process_time()
     view(clients[username], path)
     print(f"{time.perf_counter() - started:.2f} s / {time.process_time() - started_cpu:.2f} s")
 
 
-def after_a_change_in_one_home(url: str) -> list[tuple[str, float, float]]:
+def after_a_change_in_one_home() -> list[tuple[str, float, float]]:
     """(page, median ms by the wall clock, median ms of CPU in this process) right after a change in
     the 500-bed home of bench/run.py: that home's tallies re-read, the province's sums recomputed."""
     from eldercare.cache import changed
     from eldercare.extensions import db
 
-    app, clients = app_and_clients(url)
+    app, clients = app_and_clients()
     home = run.big_home(app)
     rows = []
     for label, path, username in PAGES:
@@ -90,7 +91,7 @@ def main() -> None:
     run.prepare(PROVINCE_URL, scale=40)
     print(f"  database ready (migrated; seeded now or before) in {time.perf_counter() - started:.0f} s")
     print(f"Right after a change in one home, median of {RUNS} (target 150 ms): wall ms / CPU ms of this process")
-    for label, wall, cpu in after_a_change_in_one_home(PROVINCE_URL):
+    for label, wall, cpu in after_a_change_in_one_home():
         print(f"  {label:32} {wall:7.0f} / {cpu:5.0f}")
     print(f"  ({load()})")
     print("First view after a start, in a new process (target 3 s): wall / CPU of that process")
@@ -107,6 +108,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--first"]:
-        first_view(PROVINCE_URL, int(sys.argv[2]))
+        first_view(int(sys.argv[2]))
     else:
         main()
