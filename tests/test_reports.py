@@ -4,6 +4,7 @@ the three ways of making one (web job, command line, scheduler) and who may see 
 
 import fcntl
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -150,6 +151,21 @@ def test_url_fetcher_loads_only_static_files(app):
     content, pages = pdf.render('<p>x</p><img src="file:///etc/hostname"><link rel="stylesheet" '
                                 'href="http://127.0.0.1:9/x.css">', Path(app.static_folder))
     assert content.startswith(b"%PDF") and pages == 1
+
+
+def test_a_thread_keeps_its_font_configuration_for_the_next_pdf(app):
+    static = Path(app.static_folder)
+    first, _pages = pdf.render("<p>护理型床位 1,234</p>", static)
+    config = pdf.font_config()
+    again, _pages = pdf.render("<p>护理型床位 1,234</p>", static)
+    assert pdf.font_config() is config
+    for content in (first, again):
+        assert PdfReader(io.BytesIO(content)).pages[0].extract_text() == "护理型床位 1,234"
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf.font_config()))
+    thread.start()
+    thread.join()
+    assert other[0] is not config  # a Pango font map is not shared between threads
 
 
 def test_missing_font_is_logged(monkeypatch, caplog):
