@@ -35,8 +35,9 @@ from datetime import datetime
 from functools import wraps
 
 import redis
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import get_locale
+from flask_login import current_user
 from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
 from sqlalchemy import BigInteger, case, event, func, null, select, union_all, update
@@ -165,6 +166,9 @@ def _version(session) -> int:
     """The change counter, read once per request (or job) and transaction: a page asking several
     memoised functions costs one small query, not one per function."""
     version = g.get(VERSION) if has_app_context() else None
+    if version is None and has_request_context():
+        current_user._get_current_object()  # a logged-in reader's account is read with the counter
+        version = g.get(VERSION)
     if version is None:
         version = session.scalar(select(ChangeCounter.value).where(ChangeCounter.id == 1))
         if has_app_context():

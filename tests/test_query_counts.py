@@ -20,7 +20,7 @@ PINNED = {
     "bed": 2,
     "dashboard": 1,
     "review": 1,
-    "open_beds": 2,
+    "open_beds": 1,
     "open_beds_anonymous": 1,
     "healthz": 0,
     "readyz": 1,
