@@ -68,7 +68,7 @@ def test_the_day_before_the_conversion_and_the_retirement(history):
     on_the_day = services.care_ratio(start.year, start + timedelta(days=15))
     f = next(f for f in on_the_day["facilities"] if f["id"] == history["facility"].id)
     assert (f["total"], f["nursing"]) == (10, 6)
-    point = services.occupancy_on(start + timedelta(days=5))
+    point = services.period_occupancy(start + timedelta(days=5), start + timedelta(days=5))["on_end"]
     assert point["by_facility"][history["facility"].id]["occupied_all"] == 2  # A and B
 
 
@@ -143,9 +143,10 @@ def test_a_running_period_counts_its_days_so_far(history):
     assert figures["headline"]["average_occupied"] == pytest.approx(1.0)  # elder B, every day so far
 
 
-def test_occupancy_on_a_day_agrees_with_that_days_snapshot_rows(db, history, town, manager):
-    """occupancy_on counts the day's stays and tekun elders by home itself; the daily snapshot's
-    rows (snapshots.rows_for) count the same stays grouped by category and ability level."""
+def test_the_figures_on_a_periods_last_day_agree_with_that_days_snapshot_rows(db, history, town, manager):
+    """period_occupancy reads the figures "as of" its last day from the rows of its bed-days and
+    counts the tekun elders that day; the daily snapshot's rows (snapshots.rows_for) count the same
+    beds and stays grouped by category and ability level. A community home's beds are in neither."""
     start = history["period"].start
     public = factories.facility(town, name="测试敬老院", type=FacilityType.public_home)
     tekun = factories.elder(category=Category.tekun)
@@ -154,16 +155,21 @@ def test_occupancy_on_a_day_agrees_with_that_days_snapshot_rows(db, history, tow
     community = factories.facility(town, name="测试助餐点", type=FacilityType.meal_point)
     factories.bed(community, code="M1")
     db.session.commit()
-    for day in (start + timedelta(days=5), start + timedelta(days=9)):
-        point = services.occupancy_on(day)
+    for day, tekun_in_care in ((start + timedelta(days=5), 1), (start + timedelta(days=7), 1),
+                               (start + timedelta(days=8), 0), (start + timedelta(days=25), 0)):
         rows = {r["facility_id"]: r for r in snapshots.rows_for(day)}
-        for facility_id, figures in point["by_facility"].items():
-            assert (figures["total"], figures["occupied_all"]) == (rows[facility_id]["beds"],
-                                                                   rows[facility_id]["occupied"])
-        assert community.id not in point["by_facility"]
-        assert point["tekun_in_care"] == sum(r["residents_by_category"].get("tekun", 0) for r in rows.values())
-    assert services.occupancy_on(start + timedelta(days=5))["tekun_in_care"] == 1
-    assert services.occupancy_on(start + timedelta(days=9))["tekun_in_care"] == 0
+        for since in (day, start, start - timedelta(days=20)):  # the day alone, and periods ending on it
+            point = services.period_occupancy(since, day)["on_end"]
+            for facility_id, figures in point["by_facility"].items():
+                assert (figures["total"], figures["occupied_all"]) == (rows[facility_id]["beds"],
+                                                                       rows[facility_id]["occupied"]), (day, since)
+            assert community.id not in point["by_facility"]
+            assert point["tekun_in_care"] == tekun_in_care == sum(
+                r["residents_by_category"].get("tekun", 0) for r in rows.values())
+            assert point["public_homes"]["occupied_all"] == tekun_in_care
+        one_day = services.period_occupancy(day, day)
+        assert one_day["average"]["city"]["occupied_days"] == one_day["on_end"]["city"]["occupied_all"]
+        assert one_day["average"]["city"]["bed_days"] == one_day["on_end"]["city"]["total"]
 
 
 def test_a_reports_chart_is_drawn_again_only_when_its_figures_or_language_change(app):

@@ -117,16 +117,23 @@ def _overlap_days(start: date, end: date, first: date, until: date | None) -> in
 def institution_bed_days(start: date, end: date) -> dict[int, dict]:
     """Per facility, over the days start..end: days each institution bed was on the register
     (`bed_days`) and days each was occupied by a stay (`occupied_days`), summed day by day
-    from the register and the stays."""
+    from the register and the stays; and from the same rows, the beds on the register and those
+    occupied on the last day, `end` (`beds_on_end`, `occupied_on_end`)."""
     result: dict[int, dict] = {}
+
+    def entry_of(facility_id) -> dict:
+        return result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0, "beds_on_end": 0,
+                                               "occupied_on_end": 0})
+
     for facility_id, added_on, retired_on, n in db.session.execute(
         select(Bed.facility_id, Bed.added_on, Bed.retired_on, func.count())
         .where(Bed.kind == BedKind.institution, Bed.added_on <= end,
                or_(Bed.retired_on.is_(None), Bed.retired_on > start))
         .group_by(Bed.facility_id, Bed.added_on, Bed.retired_on)
     ):
-        entry = result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0})
+        entry = entry_of(facility_id)
         entry["bed_days"] += n * _overlap_days(start, end, added_on, retired_on)
+        entry["beds_on_end"] += n if retired_on is None or retired_on > end else 0
     # Stays clamped to the period in SQL, so those covering it whole fall into one group per home.
     after = end + timedelta(days=1)
     first = case((Stay.start_on < start, literal(start)), else_=Stay.start_on).label("first")
@@ -138,8 +145,9 @@ def institution_bed_days(start: date, end: date) -> dict[int, dict]:
                or_(Stay.end_on.is_(None), Stay.end_on > start))
         .group_by(Bed.facility_id, first, until)
     ):
-        entry = result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0})
+        entry = entry_of(facility_id)
         entry["occupied_days"] += n * _overlap_days(start, end, start_on, end_on)
+        entry["occupied_on_end"] += n if end_on == after else 0  # in its bed past `end`
     return result
 
 

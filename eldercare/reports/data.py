@@ -34,8 +34,8 @@ def gather(scope: Scope, period: Period, today: date, *, live: bool | None = Non
     live = as_of == today if live is None else live
     year = as_of.year
     ratio = services.care_ratio(year, as_of)
-    point = services.occupancy_on(as_of)
-    average = services.average_occupancy(period.start, as_of)
+    occupancy = services.period_occupancy(period.start, as_of)  # the days so far, and the last of them
+    point, average = occupancy["on_end"], occupancy["average"]
     directory = {f.id: f for f in queries.facility_directory()}
     data = {
         "scope": scope, "period": period, "as_of": as_of, "running": as_of < period.end, "year": year,
