@@ -130,11 +130,14 @@ def institution_bed_days(start: date, end: date) -> dict[int, dict]:
         return result.setdefault(facility_id, {"bed_days": 0, "occupied_days": 0, "beds_on_end": 0,
                                                "occupied_on_end": 0})
 
+    # Grouped by care type too, which is not needed, because that is the register index's order: the
+    # groups come out of the index as it is read, where the three columns alone sorted every bed first
+    # (at --scale 10 on SQLite 0.013 CPU-s instead of 0.027).
     for facility_id, added_on, retired_on, n in db.session.execute(
         select(Bed.facility_id, Bed.added_on, Bed.retired_on, func.count())
         .where(Bed.kind == BedKind.institution, Bed.added_on <= end,
                or_(Bed.retired_on.is_(None), Bed.retired_on > start))
-        .group_by(Bed.facility_id, Bed.added_on, Bed.retired_on)
+        .group_by(Bed.facility_id, Bed.care_type, Bed.added_on, Bed.retired_on)
     ):
         entry = entry_of(facility_id)
         entry["bed_days"] += n * _overlap_days(start, end, added_on, retired_on)
