@@ -1,21 +1,23 @@
 """Production plumbing: health checks, the request log and request ids, 503 while the database
 is unreachable, backups (tests/test_backup.py)."""
 
+import functools
 import io
 import json
 import logging
 import os
 import re
+from contextlib import nullcontext
 from datetime import date
 
 import pytest
 from flask import g
-from sqlalchemy import select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from eldercare.audit import AuditEvent
-from eldercare.facilities.models import Stay
+from eldercare.facilities.models import Stay, Town, TownKind
 from eldercare.ops import requestlog
 from tests import factories
 from tests.conftest import login, post
@@ -146,6 +148,55 @@ def test_a_connection_lost_at_the_end_of_a_request_is_dropped_not_a_500(client, 
     with client.application.app_context():  # a context of its own, popped (torn down) at the end
         assert client.get("/healthz").status_code == 200
     assert calls
+
+
+@pytest.fixture
+def endings(db):
+    """How each transaction on the database ended: "commit" or "rollback", in order."""
+    seen = []
+    listeners = {name: functools.partial(lambda name, *_args: seen.append(name), name)
+                 for name in ("commit", "rollback")}
+    for name, listener in listeners.items():
+        event.listen(db.engine, name, listener)
+    yield seen
+    for name, listener in listeners.items():
+        event.remove(db.engine, name, listener)
+
+
+def _towns(db) -> list[str]:
+    with db.engine.connect() as conn:
+        return list(conn.execute(select(Town.name)).scalars())
+
+
+def test_a_request_that_only_read_ends_in_commit(app, client, db, endings):
+    """PostgreSQL's prepared statements survive a COMMIT (psycopg forgets them at a ROLLBACK)."""
+    with app.app_context():  # a context of its own, torn down at the end as a request's is
+        assert client.get("/open-beds").status_code == 200
+    assert endings == ["commit"]
+
+
+@pytest.mark.parametrize("write", ["flushed", "pending", "core", "savepoint", "failed"])
+def test_a_request_that_wrote_without_committing_is_rolled_back(app, db, endings, write):
+    if write == "savepoint" and db.engine.dialect.name == "sqlite":
+        pytest.skip("Python's sqlite3 begins a transaction only at a write: a savepoint taken before one "
+                    "is committed by its release, whatever ends the request (docs/decisions.md)")
+    with pytest.raises(ZeroDivisionError) if write == "failed" else nullcontext():
+        with app.app_context():
+            db.session.execute(select(Town.id))  # the transaction has begun with a read
+            if write == "flushed":
+                factories.town(name="丢弃镇")
+            elif write == "pending":
+                db.session.add(Town(name="丢弃镇", code="320682999", kind=TownKind.town))
+            elif write == "core":
+                db.session.execute(insert(Town).values(name="丢弃镇", code="320682999", kind=TownKind.town))
+            elif write == "savepoint":
+                with db.session.begin_nested():
+                    factories.town(name="丢弃镇")
+            else:
+                factories.town(name="丢弃镇")
+                1 / 0  # noqa: B018 - the request fails after its write
+    assert "commit" not in endings and "rollback" in endings
+    assert "丢弃镇" not in _towns(db)
 
 
 def test_other_database_errors_stay_500(app, client, monkeypatch):

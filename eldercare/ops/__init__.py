@@ -26,6 +26,32 @@ def _postgres_timeouts(dialect, _record, _cargs, cparams) -> None:
             cparams.setdefault(name, value)
 
 
+# A request's transaction that only read is ended with COMMIT, not ROLLBACK: the same for the
+# data, but psycopg forgets every prepared statement at a ROLLBACK, so PostgreSQL would parse and
+# plan each page's statements afresh on every request (0.37 against 0.11 ms of its CPU for the
+# account's statement). Anything but a SELECT on the connection counts as a write, and a write or
+# an unflushed change still ends in a rollback.
+_CONNECTION, _WROTE = "eldercare.connection", "eldercare.wrote"
+
+
+def _began(session, _transaction, connection) -> None:
+    session.info[_CONNECTION] = connection
+    connection.info[_WROTE] = False
+
+
+def _note_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if not statement.lstrip()[:6].upper() == "SELECT":
+        connection.info[_WROTE] = True
+
+
+def _only_read(session) -> bool:
+    connection = session.info.get(_CONNECTION)
+    transaction = session.get_transaction()
+    return (connection is not None and transaction is not None and transaction.is_active
+            and transaction.nested is False and not connection.info.get(_WROTE, True)
+            and not (session.new or session.dirty or session.deleted))
+
+
 def is_disconnect(error: Exception) -> bool:
     """The database is unreachable or went away (restart, failover, full pool): not a bug."""
     if isinstance(error, PoolTimeout | OperationalError | InterfaceError):
@@ -39,6 +65,8 @@ def init_app(app) -> None:
 
     if not event.contains(Engine, "do_connect", _postgres_timeouts):
         event.listen(Engine, "do_connect", _postgres_timeouts)
+        event.listen(Engine, "before_cursor_execute", _note_write)
+        event.listen(db.session, "after_begin", _began)
     requestlog.register(app)
     app.register_blueprint(health.bp)
     app.cli.add_command(backup.backup_group)
@@ -47,11 +75,17 @@ def init_app(app) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.teardown_appcontext
-    def release_session(_error):
+    def release_session(error):
         """End the request's session first (Flask-SQLAlchemy's own teardown then finds nothing to do):
         a rollback on a connection the server has just closed (a restart) raises, and would turn
-        an answered request into gunicorn's bare 500. Such a connection is dropped instead."""
+        an answered request into gunicorn's bare 500. Such a connection is dropped instead. A
+        transaction that only read is committed (see _only_read)."""
         try:
+            if db.session.registry.has():
+                session = db.session()
+                if error is None and _only_read(session):
+                    session.commit()
+                session.info.pop(_CONNECTION, None)
             db.session.remove()
         except DBAPIError as error:
             if not is_disconnect(error):
