@@ -57,12 +57,19 @@ def first_recorded_day() -> date | None:
     return min(days) if days else None
 
 
+def recorded_by(day: date) -> bool:
+    """Whether anything was recorded on or before `day`: the first stay or meal found is enough (the
+    first recorded day itself is the least of every stay's start, a walk over all of them)."""
+    return any(db.session.scalar(query.limit(1)) is not None
+               for query in (select(Stay.id).where(Stay.start_on <= day), select(MealLog.id).where(MealLog.day <= day)))
+
+
 def check_period(period: Period, today: date) -> None:
     """Refuse a period that has not begun or that ends before the first recorded day."""
     if period.start > today:
         raise InvalidInput(_l("The period %(period)s has not begun yet.", period=period.label))
-    first = first_recorded_day()
-    if first is None or period.end < first:
+    if not recorded_by(period.end):
+        first = first_recorded_day()
         raise InvalidInput(_l("Nothing was recorded before %(day)s; choose a later period.",
                               day=format_date(first) if first else format_date(today)))
 
