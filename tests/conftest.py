@@ -4,6 +4,7 @@ PostgreSQL when TEST_DATABASE_URL is set."""
 
 import os
 import re
+import threading
 from datetime import date
 
 import pytest
@@ -79,6 +80,9 @@ def app(_app):
         yield _app
         _db.session.rollback()
         _db.session.remove()
+        for thread in threading.enumerate():  # a report ordered from a page ends before its job's row goes
+            if thread.name.startswith("report-job-"):
+                thread.join(timeout=120)
         _empty_tables()
 
 
