@@ -12,6 +12,7 @@ import mimetypes
 import shutil
 import subprocess
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -88,6 +89,30 @@ def font_config():
     return config
 
 
+_freezes = threading.local()
+
+
+@contextmanager
+def objects_left_out():
+    """Leave the process's objects out of the garbage collector's walks for the block (gc.freeze) and
+    bring them back at its end (gc.unfreeze), once for nested blocks (a report's making, its PDF).
+    When something else froze them already (an app server's worker freezes what starting made,
+    wsgi.py), nothing is frozen or thawed: they stay out of the walks after a report too, and what
+    the worker made since is not kept frozen for good."""
+    depth = getattr(_freezes, "depth", 0)
+    if depth == 0 and gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    _freezes.depth = depth + 1
+    try:
+        yield
+    finally:
+        _freezes.depth = depth
+        if depth == 0:
+            gc.unfreeze()
+
+
 def render(html: str, static_dir: Path, *, progress=None) -> tuple[bytes, int]:
     """The PDF of `html` and its number of pages."""
     from weasyprint import HTML
@@ -99,8 +124,7 @@ def render(html: str, static_dir: Path, *, progress=None) -> tuple[bytes, int]:
     # document, a web of reference cycles (about 190,000 objects), is then collected here, so its
     # memory comes back at once and its collection does not fall on whatever runs next (a page,
     # another report). Another thread's unfreeze only brings back the usual collections.
-    gc.freeze()
-    try:
+    with objects_left_out():
         document = HTML(string=html, base_url=STATIC_SCHEME,
                         url_fetcher=static_fetcher(static_dir)).render(font_config=font_config())
         if progress:
@@ -108,6 +132,4 @@ def render(html: str, static_dir: Path, *, progress=None) -> tuple[bytes, int]:
         content, pages = document.write_pdf(), len(document.pages)
         del document
         gc.collect()
-    finally:
-        gc.unfreeze()
     return content, pages

@@ -3,6 +3,7 @@ figures, page numbers, Chinese text, no ID numbers; the archive's versions and d
 the three ways of making one (web job, command line, scheduler) and who may see what."""
 
 import fcntl
+import gc
 import hashlib
 import io
 import os
@@ -166,6 +167,24 @@ def test_a_thread_keeps_its_font_configuration_for_the_next_pdf(app):
     thread.start()
     thread.join()
     assert other[0] is not config  # a Pango font map is not shared between threads
+
+
+def test_a_pdf_leaves_the_collector_as_it_found_it(app):
+    static = Path(app.static_folder)
+    assert gc.get_freeze_count() == 0 or pytest.skip("something froze the test process's objects")
+    with pdf.objects_left_out():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        pdf.render("<p>护理型床位</p>", static)  # nested: the outer block thaws them
+        assert gc.get_freeze_count() >= frozen
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # as an app server's worker does once started (wsgi.py)
+    try:
+        frozen = gc.get_freeze_count()
+        pdf.render("<p>护理型床位</p>", static)
+        assert gc.get_freeze_count() == frozen  # kept frozen after the PDF, and nothing more frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_missing_font_is_logged(monkeypatch, caplog):

@@ -11,7 +11,6 @@ need it, and no process is bound to take up a web job (a scheduler may not run a
 """
 
 import fcntl
-import gc
 import logging
 import threading
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select, text, update
 
+from eldercare import pdf
 from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities.models import Town
@@ -39,13 +39,12 @@ log = logging.getLogger(__name__)
 def make(scope: Scope, period: Period, language: str, *, source: Source, made_by=None, progress=None) -> Report:
     """Gather the figures, typeset the PDF and archive it (flushed; the caller commits).
 
-    The process's objects are left out of the garbage collector's walks meanwhile (gc.freeze, as
-    eldercare.pdf.render does for WeasyPrint, whose end unfreezes them): gathering a city's figures
-    allocates enough (tens of thousands of rows) to set off a full collection, which in a new
-    process (the monthly job, the command line) walked the application's 180,000 objects, about
-    0.2 CPU-s for nothing, since none of them is garbage."""
-    gc.freeze()
-    try:
+    The process's objects are left out of the garbage collector's walks meanwhile (pdf.objects_left_out,
+    as eldercare.pdf.render does for WeasyPrint): gathering a city's figures allocates enough (tens of
+    thousands of rows) to set off a full collection, which in a new process (the monthly job, the
+    command line) walked the application's 180,000 objects, about 0.2 CPU-s for nothing, since none
+    of them is garbage."""
+    with pdf.objects_left_out():
         progress = progress or (lambda percent: None)
         today = local_today()
         check_period(period, today)
@@ -57,8 +56,6 @@ def make(scope: Scope, period: Period, language: str, *, source: Source, made_by
         progress(90)
         return archive.store(content, kind=ReportKind.occupancy, scope=scope, period=period.label,
                              language=language, pages=pages, source=source, made_by=made_by)
-    finally:
-        gc.unfreeze()
 
 
 def check_language(language: str) -> str:
