@@ -553,13 +553,15 @@ def main() -> int:
             report(f"Static file, {users} connections", rec, 5)
             rec = Recorder()
             run_users(stack.base, [(reader, users)], 3, Recorder())  # log in, warm up
-            pids = (servers.worker_pids(log_path), database_backends(DATABASE_URL))
+            backends = database_backends(DATABASE_URL)
+            readings = (lambda: servers.workers_cpu_seconds(stack.gunicorn, log_path),
+                        lambda: servers.cpu_seconds(backends))
             before = []  # read when every user has logged in (a password hash costs ~0.1 s): the run's own CPU
             run_users(stack.base, [(reader, users)], args.seconds, rec,
-                      on_begin=lambda: before.extend(servers.cpu_seconds(group) for group in pids))
+                      on_begin=lambda: before.extend(read() for read in readings))
             report(f"Logged-in reads, {users} connections", rec, args.seconds)
-            used = [(servers.cpu_seconds(group) - start) * 1000 / max(len(rec.rows), 1)
-                    for group, start in zip(pids, before, strict=True)]
+            used = [(read() - start) * 1000 / max(len(rec.rows), 1)
+                    for read, start in zip(readings, before, strict=True)]
             print(f"  server CPU per request: gunicorn workers {used[0]:.1f} ms, PostgreSQL {used[1]:.1f} ms")
             failures += [f"{len([r for r in rec.rows if r[1] == 0 or r[1] >= 500])} errors"] \
                 if any(r[1] == 0 or r[1] >= 500 for r in rec.rows) else []

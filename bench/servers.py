@@ -79,6 +79,15 @@ def cpu_seconds(pids) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def workers_cpu_seconds(master: subprocess.Popen, log_path: Path) -> float:
+    """The CPU time gunicorn's workers have used so far, those it has replaced too (max_requests
+    recycles a worker after some thousands of requests): the live ones' own, and the master's
+    count of its ended children."""
+    fields = Path(f"/proc/{master.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ended = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    return ended + cpu_seconds(worker_pids(log_path))
+
+
 def worker_pids(log_path: Path) -> set[int]:
     """The gunicorn workers booted so far, from its log."""
     return {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log_path.read_text(errors="replace"))}
