@@ -40,7 +40,7 @@ def _began(session, _transaction, connection) -> None:
 
 
 def _note_write(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-    if not statement.lstrip()[:6].upper() == "SELECT":
+    if statement.lstrip()[:6].upper() != "SELECT":
         connection.info[_WROTE] = True
 
 
