@@ -10,6 +10,7 @@ Set BENCH_POSTGRES_URL to use another PostgreSQL database than eldercare_bench o
 127.0.0.1:5432 (it is created, migrated and seeded on first use; later runs reuse it).
 """
 
+import logging
 import os
 import platform
 import re
@@ -111,6 +112,7 @@ def bench(url: str) -> list[tuple]:
     from eldercare.timekeeping import local_today
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
+    logging.getLogger("eldercare.request").setLevel(logging.WARNING)  # a line per view would drown the figures
     board_id = big_home(app)
     bureau, manager, public = app.test_client(), app.test_client(), app.test_client()
     login(bureau, "bureau")
