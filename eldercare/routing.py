@@ -5,10 +5,11 @@
 instead of answering 404 like any other id that does not exist.
 """
 
-from flask import url_for
+from flask import request, url_for
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1
+PER_PAGE = 50  # rows of a long list on one page: facilities, homes with open beds, applications
 
 
 class IdConverter(IntegerConverter):
@@ -19,6 +20,17 @@ class IdConverter(IntegerConverter):
 def register_converters(app) -> None:
     """Call before any blueprint is registered: rules are compiled with the converters of the time."""
     app.url_map.converters["int"] = IdConverter
+
+
+def page_asked(count: int) -> tuple[int, int]:
+    """The page of a list of `count` rows that ?page= asks for, kept within the list (a page past the
+    end shows the last; anything but a number, the first), and how many pages of PER_PAGE it takes."""
+    pages = max(1, -(-count // PER_PAGE))
+    return min(max(request.args.get("page", 1, type=int), 1), pages), pages
+
+
+def page_rows(rows: list, page: int) -> list:
+    return rows[(page - 1) * PER_PAGE:page * PER_PAGE]
 
 
 def link_pattern(endpoint: str, id_field: str, **values) -> str:

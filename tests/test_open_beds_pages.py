@@ -86,10 +86,10 @@ def test_preferred_homes_are_a_searchable_list_of_checkboxes(client, db, homes):
 
 
 def test_towns_first_then_the_homes_a_page_at_a_time(client, homes, monkeypatch):
-    from eldercare.placements import public
+    from eldercare import routing
 
     facility, other = homes
-    monkeypatch.setattr(public, "HOMES_PER_PAGE", 1)
+    monkeypatch.setattr(routing, "PER_PAGE", 1)
     page = client.get("/open-beds").get_data(as_text=True)
     towns = dict(re.findall(r'href="/open-beds\?town=(\d+)" data-testid="town-link">([^<]+)<', page))
     assert towns == {str(facility.town_id): facility.town.name, str(other.town_id): other.town.name}

@@ -32,12 +32,12 @@ from eldercare.models import utcnow
 from eldercare.residents.models import AssessmentReason, CaseSource, Category
 from eldercare.residents.routes import assessment_page
 from eldercare.residents.services import establish_elder, record_assessment
+from eldercare.routing import page_asked, page_rows
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("facilities", __name__)
 
 STAFF = (Role.bureau_admin, Role.bureau_staff, Role.facility_manager)
-FACILITIES_PER_PAGE = 50
 
 
 def _facility(facility_id: int, *, manage: bool = False) -> Facility:
@@ -107,10 +107,9 @@ def index():
     for s in shown:
         for state, n in s["counts"].items():
             totals[state] += n
-    pages = max(1, -(-len(shown) // FACILITIES_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page, pages = page_asked(len(shown))
     return render_template(
-        "facilities/index.html", facilities=shown[(page - 1) * FACILITIES_PER_PAGE:page * FACILITIES_PER_PAGE],
+        "facilities/index.html", facilities=page_rows(shown, page),
         count=len(shown), page=page, pages=pages, towns=towns, town=town, ftype=ftype, totals=totals,
         total=sum(totals.values()),
     )

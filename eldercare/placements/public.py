@@ -5,6 +5,7 @@ only: the list through queries.open_beds_public, a home's page directly."""
 from flask import abort
 from sqlalchemy import select
 
+from eldercare import routing
 from eldercare.cache import cached
 from eldercare.extensions import db
 from eldercare.facilities import queries as bed_queries
@@ -13,9 +14,6 @@ from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, CareType, Fa
 from eldercare.placements import queries
 
 CARE_KEYS = tuple(c.value for c in CareType)
-
-
-HOMES_PER_PAGE = 50
 
 
 @cached
@@ -34,17 +32,17 @@ def filtered(town_id: int | None, care_type: str | None) -> dict:
     return {"towns": towns, **{care: sum(t[care] for t in towns.values()) for care in CARE_KEYS}}
 
 
-def pages(data: dict) -> int:
-    """How many pages of HOMES_PER_PAGE homes the list of `filtered` takes (one at least)."""
-    return max(1, -(-sum(len(t["homes"]) for t in data["towns"].values()) // HOMES_PER_PAGE))
+def home_count(data: dict) -> int:
+    """How many homes the list of `filtered` holds."""
+    return sum(len(t["homes"]) for t in data["towns"].values())
 
 
 def page_of(data: dict, page: int) -> dict:
     """The towns of `filtered` with the homes of one page of the list (in the towns' order), each
     town with its counts for all its homes."""
-    first, towns, seen = (page - 1) * HOMES_PER_PAGE, {}, 0
+    first, towns, seen = (page - 1) * routing.PER_PAGE, {}, 0
     for name, town in data["towns"].items():
-        homes = town["homes"][max(0, first - seen):max(0, first + HOMES_PER_PAGE - seen)]
+        homes = town["homes"][max(0, first - seen):max(0, first + routing.PER_PAGE - seen)]
         seen += len(town["homes"])
         if homes:
             towns[name] = {**town, "homes": homes}

@@ -111,8 +111,19 @@ def flagged_ids(applications) -> set[int]:
     return {a.id for a in applications if counts.get(a.id_number, 0) > 1 or a.id_number in staying}
 
 
+@cached
 def status_counts() -> dict[str, int]:
-    return dict(db.session.execute(select(Application.status, func.count()).group_by(Application.status)).all())
+    """Applications by status (the stored value)."""
+    return {status.value: n for status, n in db.session.execute(
+        select(Application.status, func.count()).group_by(Application.status))}
+
+
+def review_count(status: str | None) -> int:
+    """How many applications `review_list(status, ...)` holds."""
+    counts = status_counts()
+    if status:
+        return counts.get(status, 0) if status != Status.draft else 0
+    return sum(counts.get(s.value, 0) for s in OPEN_STATUSES)
 
 
 def review_list(status: str | None, today: date) -> list[dict]:

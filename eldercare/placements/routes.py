@@ -32,6 +32,7 @@ from eldercare.placements.models import Application, Status
 from eldercare.residents.models import Category
 from eldercare.residents.queries import open_identity_cases
 from eldercare.residents.routes import assessment_page
+from eldercare.routing import page_asked, page_rows
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("placements", __name__)
@@ -59,8 +60,7 @@ def open_beds():
     care_type = request.args.get("care_type") or None
     if town_id is not None and town_id not in dict(public.town_choices()):
         abort(404)
-    pages = public.pages(public.filtered(town_id, care_type))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page, pages = page_asked(public.home_count(public.filtered(town_id, care_type)))
     return render_template("placements/open_beds.html", listing=_open_beds_listing(town_id, care_type, page, pages))
 
 
@@ -295,14 +295,16 @@ def review():
     status = request.args.get("status") or None
     if status not in (None, *Status):
         abort(400)
-    return render_template("placements/review.html", listing=_review_list(status, local_today()))
+    page, pages = page_asked(queries.review_count(status))
+    return render_template("placements/review.html", listing=_review_list(status, local_today(), page, pages))
 
 
 @cache.rendered
-def _review_list(status: str | None, today) -> Markup:
-    """The review list, rendered once for every bureau reader until anything changes (scores move with
-    the day, which is why it is an argument)."""
-    return Markup(render_template("placements/_review.html", status=status, rows=queries.review_list(status, today),
+def _review_list(status: str | None, today, page: int, pages: int) -> Markup:
+    """The review list, a page of it, rendered once for every bureau reader until anything changes
+    (scores move with the day, which is why it is an argument)."""
+    return Markup(render_template("placements/_review.html", status=status, page=page, pages=pages,
+                                  rows=page_rows(queries.review_list(status, today), page),
                                   counts=queries.status_counts(), identity_cases=len(open_identity_cases())))
 
 
