@@ -118,20 +118,23 @@ def status_counts() -> dict[str, int]:
         select(Application.status, func.count()).group_by(Application.status))}
 
 
+def _reviewed(status: str | None) -> frozenset:
+    """The statuses the review list shows: the one asked for (never a draft), else the open ones."""
+    if status:
+        return frozenset() if status == Status.draft else frozenset({Status(status)})
+    return OPEN_STATUSES
+
+
 def review_count(status: str | None) -> int:
     """How many applications `review_list(status, ...)` holds."""
     counts = status_counts()
-    if status:
-        return counts.get(status, 0) if status != Status.draft else 0
-    return sum(counts.get(s.value, 0) for s in OPEN_STATUSES)
+    return sum(counts.get(s.value, 0) for s in _reviewed(status))
 
 
 def review_list(status: str | None, today: date) -> list[dict]:
     """Applications for the reviewer in the waitlist order: tekun ones (placed by the bureau)
     first, then by policy group, then by score within the group."""
-    query = select(Application).where(Application.status != Status.draft)
-    query = query.where(Application.status == status) if status else query.where(
-        Application.status.in_(OPEN_STATUSES))
+    query = select(Application).where(Application.status.in_(_reviewed(status)))
     weights, order = priority.weights(), priority.group_order()
     rows = []
     applications = list(db.session.scalars(query.order_by(Application.submitted_at)))
