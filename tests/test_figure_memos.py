@@ -179,5 +179,21 @@ def test_the_directory_asks_its_order_again_only_when_a_name_or_town_changes(cit
         assert [f.name for f in directory] == [f.name for f in queries.facility_directory()]
 
 
+def test_a_report_on_a_past_month_keeps_the_dashboards_caregiver_figures(city, db):  # noqa: F811
+    from tests.test_cache import statements
+
+    today = city["today"]
+    caregivers.figures(today)
+    caregivers.roster_figures(today - timedelta(days=40))  # what a report on an earlier month reads
+    beds.take_out_of_service(city["manager"], queries_bed(city["h1"]))
+    db.session.commit()
+    with statements() as seen:
+        kept = caregivers.figures(today)
+    read = [s for s in seen if "FROM employment" in s]
+    assert read and all("employment.facility_id IN" in s for s in read)  # the changed home's rows, not every home's
+    with afresh():
+        assert kept == caregivers.figures(today)
+
+
 def queries_bed(home) -> Bed:
     return db.session.get(Bed, queries.vacant_beds(home.id)[0]["id"])

@@ -32,6 +32,7 @@ from eldercare.extensions import db
 from eldercare.facilities import queries as facility_queries
 from eldercare.facilities.models import INSTITUTION_TYPES, BedKind, CareType
 from eldercare.identity import mask_id_number
+from eldercare.timekeeping import local_today
 
 # The staffing rule (domain.md section 5): 1 caregiver per 3 severely or completely disabled
 # and 1 per 6 mildly or moderately disabled residents of nursing-type beds.
@@ -103,8 +104,7 @@ def pay_bands(years: range) -> dict[int, dict[int, int]]:
 
 def _below_band(bands: dict[int, int], level_column, pay_column):
     """SQL: 1 when the pay is below the band of the caregiver's level (no band: never)."""
-    level = func.coalesce(level_column, NO_CERTIFICATE)
-    band = case(*((level == lvl, minimum) for lvl, minimum in bands.items()), else_=None) if bands else None
+    band = case(bands, value=func.coalesce(level_column, NO_CERTIFICATE), else_=None) if bands else None
     return case((pay_column < band, 1), else_=0) if band is not None else literal(0)
 
 
@@ -248,23 +248,18 @@ class CaregiverTally(NamedTuple):
 
 
 def _tallies(day: date, facility_ids=None) -> list[CaregiverTally]:
-    """Caregivers at work in care posts on `day`, one row per facility: the database adds up each
-    flag and level, where grouping by all of them gave a row per combination (at --scale 10, 4,267
-    rows for 454 homes, each made into a tuple and added up here)."""
+    """Caregivers at work in care posts on `day`, one row per facility: the database counts each
+    flag and level (COUNT of a CASE without ELSE counts its matches), where grouping by all of them
+    gave a row per combination (at --scale 10, 4,267 rows for 454 homes, each made into a tuple and
+    added up here). Those without a valid certificate are the rest."""
     caregivers = None if facility_ids is None else \
         select(Employment.caregiver_id).where(Employment.facility_id.in_(facility_ids))
     levels, pre_job, hours = _levels(day, caregivers), _pre_job(caregivers), _hours(day, caregivers)
-    level = func.coalesce(levels.c.level, NO_CERTIFICATE)
-
-    def counted(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    all_levels = (*LEVELS, NO_CERTIFICATE)
     query = (
         select(Employment.facility_id, func.count(), func.count(pre_job.c.passed_on),
-               counted(func.coalesce(hours.c.hours, 0) >= minimum_hours()),
+               func.count(case((func.coalesce(hours.c.hours, 0) >= minimum_hours(), 1))),
                func.sum(_below_band(bands_in_force(day.year), levels.c.level, Employment.monthly_pay)),
-               *(counted(level == lvl) for lvl in all_levels))
+               *(func.count(case((levels.c.level == lvl, 1))) for lvl in LEVELS))
         .outerjoin(levels, levels.c.caregiver_id == Employment.caregiver_id)
         .outerjoin(pre_job, pre_job.c.caregiver_id == Employment.caregiver_id)
         .outerjoin(hours, hours.c.caregiver_id == Employment.caregiver_id)
@@ -272,7 +267,8 @@ def _tallies(day: date, facility_ids=None) -> list[CaregiverTally]:
         .group_by(Employment.facility_id))
     if facility_ids is not None:
         query = query.where(Employment.facility_id.in_(facility_ids))
-    return [CaregiverTally(facility_id, n, covered, hours_met, below, dict(zip(all_levels, by_level, strict=True)))
+    return [CaregiverTally(facility_id, n, covered, hours_met, below,
+                           {**dict(zip(LEVELS, by_level, strict=True)), NO_CERTIFICATE: n - sum(by_level)})
             for facility_id, n, covered, hours_met, below, *by_level in db.session.execute(query)]
 
 
@@ -281,11 +277,14 @@ _tallies_of_day: dict = {}
 
 def _caregiver_tallies(day: date):
     """Every facility's tallies on `day`, kept facility by facility (eldercare.cache.per_facility:
-    a change in one home re-reads that home). One day at a time: on a new day everything is read
-    afresh, as certificates expire and a new year's hours start from nothing."""
+    a change in one home re-reads that home). Today's and one other day's are kept: a report on a
+    past month does not make the next dashboard read every home again, and on a new day everything is
+    read afresh, as certificates expire and a new year's hours start from nothing."""
     memo = _tallies_of_day.get(day)
     if memo is None:
-        _tallies_of_day.clear()
+        today = local_today()
+        for kept in [d for d in _tallies_of_day if d != today]:
+            _tallies_of_day.pop(kept, None)
         memo = _tallies_of_day[day] = per_facility(partial(_tallies, day))
     return memo
 
