@@ -283,7 +283,7 @@ def _caregiver_tallies(day: date):
     memo = _tallies_of_day.get(day)
     if memo is None:
         today = local_today()
-        for kept in [d for d in _tallies_of_day if d != today]:
+        for kept in [d for d in list(_tallies_of_day) if d != today]:  # list(): one step, as threads share it
             _tallies_of_day.pop(kept, None)
         memo = _tallies_of_day[day] = per_facility(partial(_tallies, day))
     return memo
@@ -293,7 +293,7 @@ def _home(counts, caregivers, residents, beds) -> dict:
     """One institution's counts from its caregiver, resident and bed tallies (the last two only for
     the staffing check)."""
     f = _empty_figures(counts)
-    for r in caregivers:  # one row at most
+    for r in caregivers:  # its one row, none without caregivers
         f["caregivers"], f["covered"], f["hours_met"], f["below_band"] = r.n, r.covered, r.hours_met, r.below_band
         f["certified"] = r.n - r.by_level[NO_CERTIFICATE]
         f["by_level"] = dict(r.by_level)
