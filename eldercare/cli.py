@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from eldercare.auth.models import Role
 from eldercare.extensions import db
+from eldercare.models import MAX_ID
 from eldercare.timekeeping import local_today
 
 
@@ -68,8 +69,8 @@ def users():
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", "full_name", required=True)
-@click.option("--facility-id", "facility_ids", multiple=True, type=int)
-@click.option("--town-id", type=int, help="A town assistant's town or street.")
+@click.option("--facility-id", "facility_ids", multiple=True, type=click.IntRange(1, MAX_ID))
+@click.option("--town-id", type=click.IntRange(1, MAX_ID), help="A town assistant's town or street.")
 @click.password_option()
 @with_appcontext
 def create_user(username, role, full_name, facility_ids, town_id, password):

@@ -6,6 +6,10 @@ from sqlalchemy import Enum, MetaData, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
+# The largest id a row can have: PostgreSQL's integer ends at 2^31 - 1 (SQLite's at 2^63 - 1). A
+# larger number asked for (in a URL, a form, the command line) is no row, not a failed query.
+MAX_ID = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -1,14 +1,15 @@
 """URL converters registered for the whole app.
 
-`<int:...>` accepts only ids a database column can hold: PostgreSQL's integer ends at 2^31 - 1
-(SQLite's at 2^63 - 1), and a larger number in a URL would make the query itself fail (a 500)
-instead of answering 404 like any other id that does not exist.
+`<int:...>` accepts only ids a database column can hold (eldercare.models.MAX_ID): a larger
+number in a URL would make the query itself fail (a 500) instead of answering 404 like any other
+id that does not exist.
 """
 
-from flask import request, url_for
+from flask import abort, request, url_for
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1
+from eldercare.models import MAX_ID
+
 PER_PAGE = 50  # rows of a long list on one page: facilities, homes with open beds, applications
 
 
@@ -20,6 +21,15 @@ class IdConverter(IntegerConverter):
 def register_converters(app) -> None:
     """Call before any blueprint is registered: rules are compiled with the converters of the time."""
     app.url_map.converters["int"] = IdConverter
+
+
+def id_asked(name: str) -> int | None:
+    """The id a query argument names (`?town=3`), None without a number; 404 for a number no row can
+    have (0, negative, past MAX_ID), as `<int:...>` in a path answers, instead of a failed query."""
+    value = request.args.get(name, type=int)
+    if value is not None and not 0 < value <= MAX_ID:
+        abort(404)
+    return value
 
 
 def page_asked(count: int) -> tuple[int, int]:

@@ -341,6 +341,7 @@ def test_a_meal_point_records_a_day_without_meals(db, client, town):
 
 
 @pytest.mark.parametrize("url", ["/dashboard/planner?town={big}", "/dashboard/planner.csv?town={big}",
+                                 "/dashboard/facilities.csv?town={big}", "/open-beds?town={big}",
                                  "/dashboard?year={big}", "/facilities?page={big}",
                                  "/facilities/{facility}/admit?bed_id={big}"])
 def test_huge_numbers_in_query_strings_are_no_500(db, client, facility, url):

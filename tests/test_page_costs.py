@@ -14,7 +14,8 @@ from jinja2 import Environment
 
 from eldercare.facilities import services as bed_services
 from eldercare.facilities.models import CareType
-from eldercare.routing import MAX_ID, link_pattern
+from eldercare.models import MAX_ID
+from eldercare.routing import link_pattern
 from eldercare.timekeeping import local_minute, local_today
 from tests import factories
 from tests.conftest import csrf_token, login

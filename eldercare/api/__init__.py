@@ -12,7 +12,8 @@ import flask_smorest
 from eldercare.api import problems
 from eldercare.api.access import PagesOnlySessions, is_api_request, user_from_bearer
 from eldercare.api.blueprint import bp
-from eldercare.routing import MAX_ID, IdConverter
+from eldercare.models import MAX_ID
+from eldercare.routing import IdConverter
 
 SPEC = {
     "API_TITLE": "Eldercare beds API",

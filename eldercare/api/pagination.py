@@ -8,7 +8,7 @@ from flask import request, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from eldercare.extensions import db
-from eldercare.routing import MAX_ID
+from eldercare.models import MAX_ID
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

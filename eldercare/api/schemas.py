@@ -7,9 +7,9 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from eldercare.facilities.models import Away, BedKind, BedState, CareType, EndReason, FacilityType
+from eldercare.models import MAX_ID
 from eldercare.placements.models import Action, Status
 from eldercare.residents.models import Category
-from eldercare.routing import MAX_ID
 from eldercare.validators import MOBILE, hidden_characters
 
 

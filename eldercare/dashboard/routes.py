@@ -18,6 +18,7 @@ from eldercare.errors import DomainError
 from eldercare.extensions import db
 from eldercare.facilities.models import Town
 from eldercare.placements.queries import waitlist_figures
+from eldercare.routing import id_asked
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -86,7 +87,7 @@ def town(town_id):
 
 
 def _plan():
-    town_id = request.args.get("town", type=int)
+    town_id = id_asked("town")
     try:
         return services.conversion_plan(_year(), town_id, request.args.get("towns") != "any")
     except LookupError:
@@ -110,7 +111,7 @@ def export(table, kind):
         header, rows = tables.planner(plan)
         name = f"conversion-plan-{plan['year']}" + (f"-town-{plan['town_id']}" if plan["town_id"] else "")
     elif table == "facilities":
-        town_id = request.args.get("town", type=int)
+        town_id = id_asked("town")
         if town_id is not None:
             db.get_or_404(Town, town_id)
         header, rows = tables.facilities(year, town_id)

@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eldercare import labels
+from eldercare.models import MAX_ID
 from eldercare.placements.priority import DEFAULT_WEIGHTS, GROUPS
-from eldercare.routing import MAX_ID
 from eldercare.validators import MOBILE, Finite, PlainText
 
 

@@ -32,7 +32,7 @@ from eldercare.placements.models import Application, Status
 from eldercare.residents.models import Category
 from eldercare.residents.queries import open_identity_cases
 from eldercare.residents.routes import assessment_page
-from eldercare.routing import page_asked, page_rows
+from eldercare.routing import id_asked, page_asked, page_rows
 from eldercare.timekeeping import local_today
 
 bp = Blueprint("placements", __name__)
@@ -56,7 +56,7 @@ def _own(application_id: int) -> Application:
 def open_beds():
     """Public: open beds by town, home and care type; counts only, no personal data. The towns
     with their counts come first, then the homes a page at a time (a town's in a click)."""
-    town_id = request.args.get("town", type=int)
+    town_id = id_asked("town")
     care_type = request.args.get("care_type") or None
     if town_id is not None and town_id not in dict(public.town_choices()):
         abort(404)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from eldercare.errors import InvalidInput
 from eldercare.extensions import db
 from eldercare.facilities.models import INSTITUTION_TYPES, Facility, MealLog, Stay, Town
+from eldercare.models import MAX_ID
 
 PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
 
@@ -98,17 +99,21 @@ def resolve_scope(*, town_id: int | None = None, town_name: str | None = None,
                   facility_id: int | None = None) -> Scope:
     """The city (no argument), a town (by id or name) or an institution (by id)."""
     if facility_id is not None:
-        row = db.session.execute(select(Facility.id, Facility.name, Facility.type, Town.id.label("town_id"),
-                                        Town.name.label("town")).join(Town, Town.id == Facility.town_id)
-                                 .where(Facility.id == facility_id)).one_or_none()
+        row = None
+        if 0 < facility_id <= MAX_ID:  # a larger id is no facility, not a failed query
+            row = db.session.execute(select(Facility.id, Facility.name, Facility.type, Town.id.label("town_id"),
+                                            Town.name.label("town")).join(Town, Town.id == Facility.town_id)
+                                     .where(Facility.id == facility_id)).one_or_none()
         if row is None:
             raise InvalidInput(_l("There is no facility %(id)s.", id=facility_id))
         if row.type not in INSTITUTION_TYPES:
             raise InvalidInput(_l("Facility reports are made for elderly-care institutions."))
         return Scope("facility", row.id, row.name, row.town_id, row.town)
     if town_id is not None or town_name:
-        clause = Town.id == town_id if town_id is not None else Town.name == town_name.strip()
-        row = db.session.execute(select(Town.id, Town.name).where(clause)).one_or_none()
+        row = None
+        if town_id is None or 0 < town_id <= MAX_ID:
+            clause = Town.id == town_id if town_id is not None else Town.name == town_name.strip()
+            row = db.session.execute(select(Town.id, Town.name).where(clause)).one_or_none()
         if row is None:
             raise InvalidInput(_l("There is no town or street %(name)s.", name=town_name or town_id))
         return Scope("town", row.id, row.name, row.id, row.name)
