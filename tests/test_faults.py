@@ -295,7 +295,7 @@ def test_a_web_report_whose_server_is_killed_ends_as_interrupted_and_its_tempora
     reports_dir, writing = tmp_path / "reports", tmp_path / "writing"
     app.config["REPORTS_DIR"] = str(reports_dir)
     period = making.previous_month(local_today()).label
-    job_id = making.order(bureau_staff, resolve_scope(), period, "zh").id
+    job_id = making.order(bureau_staff, resolve_scope(), period, "zh")[0].id
     db.session.commit()
 
     server = subprocess.Popen([sys.executable, "-c", WEB_JOB_KILLED_WHILE_WRITING,

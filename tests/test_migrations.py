@@ -5,7 +5,8 @@ the suite runs on (SQLite, or PostgreSQL in a schema of its own)."""
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from eldercare import create_app
 
@@ -88,4 +89,36 @@ def test_messages_written_before_0014_are_kept_as_text_and_back(migrating):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT text FROM notification")).scalar() == "旧消息：已通过"
             assert conn.execute(text("SELECT message FROM report_job")).scalar() == "Bed 101-1"
+        db.engine.dispose()
+
+
+def test_orders_made_twice_before_0019_keep_the_later_one(migrating):
+    """0019 lets one job at a time be made for a user's order: of two already there, the earlier
+    ends as interrupted (as a job nobody makes any more does) and the later goes on."""
+    app, run = migrating
+    with app.app_context():
+        from eldercare.extensions import db
+        from eldercare.reports.models import JobStatus, ReportJob
+
+        run("upgrade", "0018")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO \"user\" (id, username, password_hash, role, full_name, active, "
+                              "session_generation, created_at) VALUES (1, 'u', 'x', 'bureau_staff', 'u', true, 0, "
+                              "'2026-01-01 00:00:00')"))
+            for job_id, status in ((1, "running"), (2, "queued"), (3, "done")):
+                conn.execute(text("INSERT INTO report_job (id, kind, scope, period, language, scheduled, status, "
+                                  "progress, message, requested_by_id, created_at, alive_at) VALUES (:id, "
+                                  "'occupancy', 'city', '2026-10', 'zh', false, :status, 0, '\"\"', 1, "
+                                  "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"), {"id": job_id, "status": status})
+        run("upgrade")
+        db.session.remove()
+        jobs = {job.id: job for job in db.session.scalars(select(ReportJob))}
+        assert [jobs[i].status for i in (1, 2, 3)] == [JobStatus.failed, JobStatus.queued, JobStatus.done]
+        assert jobs[1].message_text == "报告生成中途被中断，未能完成，请重新生成。" and jobs[1].finished_at is not None
+        db.session.remove()
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO report_job (kind, scope, period, language, scheduled, status, progress, "
+                              "message, requested_by_id, created_at, alive_at) VALUES ('occupancy', 'city', "
+                              "'2026-10', 'zh', false, 'running', 0, '\"\"', 1, '2026-01-01 00:00:00', "
+                              "'2026-01-01 00:00:00')"))
         db.engine.dispose()

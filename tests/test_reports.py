@@ -19,7 +19,7 @@ import pytest
 from flask_babel import force_locale, format_date, gettext
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from eldercare import labels, pdf
 from eldercare.dashboard import services
@@ -237,7 +237,8 @@ def test_leftover_temporary_files_go_once_old_unless_a_live_process_holds_them(a
 def test_only_web_jobs_silent_longer_than_a_report_can_take_end_as_interrupted(app, db, city, bureau_staff,
                                                                                monkeypatch):
     period = f"{local_today():%Y-%m}"
-    silent, fresh, renewed = (making.order(bureau_staff, resolve_scope(), period, "zh") for _ in range(3))
+    silent, fresh, renewed = (making.order(bureau_staff, scope, period, language)[0] for scope, language in (
+        (resolve_scope(), "zh"), (resolve_scope(), "en"), (resolve_scope(town_id=city["town"].id), "zh")))
     scheduled = ReportJob(kind=ReportKind.occupancy, scope="city", period=period, language="zh", scheduled=True,
                           status=JobStatus.running)  # taken up again by the scheduler's next run or start
     db.session.add(scheduled)
@@ -332,6 +333,40 @@ def test_web_order_runs_outside_the_request_and_offers_the_download(app, client,
     pdf_bytes = client.get(f"/reports/{job.report_id}/file").data
     assert pdf_bytes.startswith(b"%PDF")
     assert job.report.made_by_id == bureau_staff.id and job.report.source == Source.web
+
+
+def test_an_order_made_twice_is_one_job_until_it_is_made(app, client, city, bureau_staff, monkeypatch):
+    monkeypatch.setattr(making, "start", lambda job_id: None)  # the job stays queued: it is being made
+    login(client, bureau_staff)
+    order = {"level": "town", "town_id": city["town"].id, "period": f"{local_today():%Y-%m}", "language": "zh"}
+    first = post(client, "/reports/order", order)
+    second = post(client, "/reports/order", order, follow_redirects=True)
+    assert first.headers["Location"].endswith(second.request.path)  # the second click shows the first job
+    assert "这份报告正在生成" in second.get_data(as_text=True)
+    assert _db.session.scalar(select(func.count()).select_from(ReportJob)) == 1
+    post(client, "/reports/order", {**order, "language": "en"})  # another report is another job
+    job = _db.session.scalars(select(ReportJob).order_by(ReportJob.id)).first()
+    job.status = JobStatus.done
+    _db.session.commit()
+    post(client, "/reports/order", order)  # made: ordering it again makes it again, as a new version
+    assert _db.session.scalar(select(func.count()).select_from(ReportJob)) == 3
+
+
+def test_two_orders_at_once_make_one_job(app, city, bureau_staff):
+    from tests.test_concurrency import race
+
+    period, staff_id = f"{local_today():%Y-%m}", bureau_staff.id
+    jobs = []
+
+    def attempt():
+        from eldercare.auth.models import User
+
+        job, new = making.order(_db.session.get(User, staff_id), resolve_scope(), period, "zh")
+        jobs.append((job.id, new))
+
+    assert race(app, [attempt] * 6) == ["ok"] * 6
+    assert len({job_id for job_id, _new in jobs}) == 1 and sorted(new for _job, new in jobs) == [False] * 5 + [True]
+    assert _db.session.scalar(select(func.count()).select_from(ReportJob)) == 1
 
 
 def test_bad_orders_are_refused_with_a_message_and_change_nothing(app, client, city, bureau_staff):

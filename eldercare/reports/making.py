@@ -64,15 +64,28 @@ def check_language(language: str) -> str:
     return language
 
 
-def order(actor, scope: Scope, period_text: str, language: str) -> ReportJob:
-    """A web user's order: checked now (so a bad period is refused at once), made in a job."""
+def order(actor, scope: Scope, period_text: str, language: str) -> tuple[ReportJob, bool]:
+    """A web user's order: checked now (so a bad period is refused at once), made in a job; and
+    whether the job is new. While the user's job for the same report is being made, ordering it
+    again (a second click, another tab, two at once) is that job: the partial unique key of
+    orders being made (ReportJob) lets one insert through."""
     period = parse_period(period_text)
     check_period(period, local_today())
-    job = ReportJob(kind=ReportKind.occupancy, scope=scope.key, town_id=scope.town_id, facility_id=scope.facility_id,
-                    period=period.label, language=check_language(language), requested_by_id=actor.id)
-    db.session.add(job)
-    db.session.flush()
-    return job
+    key = {"requested_by_id": actor.id, "kind": ReportKind.occupancy, "scope": scope.key, "period": period.label,
+           "language": check_language(language)}
+    for _attempt in range(3):
+        inserted = insert_ignoring_duplicates(db.session, ReportJob, [{
+            **key, "kind": ReportKind.occupancy.value, "town_id": scope.town_id, "facility_id": scope.facility_id,
+            "scheduled": False}], returning=(ReportJob.id,))
+        if inserted:
+            return db.session.get(ReportJob, inserted[0].id), True
+        being_made = db.session.scalars(select(ReportJob).where(
+            *(getattr(ReportJob, column) == value for column, value in key.items()), ~ReportJob.scheduled,
+            ReportJob.status.in_([JobStatus.queued, JobStatus.running]))).first()
+        if being_made is not None:
+            return being_made, False
+        # it ended between the two statements: this order is a new one
+    raise RuntimeError("Could not record the report's order")
 
 
 def run_job(job_id: int) -> ReportJob:

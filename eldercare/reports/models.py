@@ -56,9 +56,15 @@ class Report(Base):
     facility = relationship("Facility")
 
 
+# A web order still being made (the partial unique key's condition, and the migration's, 0019).
+BEING_MADE = "NOT scheduled AND status IN ('queued', 'running')"
+
+
 class ReportJob(Base):
     """A report being made: its progress is in the database, so any app server can show it.
-    A scheduled job is made once per kind, scope, period and language (partial unique key).
+    A scheduled job is made once per kind, scope, period and language, and a web user has one job
+    at a time being made for each report (partial unique keys: a second click, or another tab,
+    finds the first job).
     `alive_at` is its last sign of life (ordered, started, each step of progress): a web job
     silent for longer than a report can take was interrupted (making.end_interrupted)."""
 
@@ -66,6 +72,8 @@ class ReportJob(Base):
     __table_args__ = (
         Index("uq_report_job_scheduled", "kind", "scope", "period", "language", unique=True,
               sqlite_where=text("scheduled"), postgresql_where=text("scheduled")),
+        Index("uq_report_job_ordered", "requested_by_id", "kind", "scope", "period", "language", unique=True,
+              sqlite_where=text(BEING_MADE), postgresql_where=text(BEING_MADE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -76,13 +76,16 @@ def order():
         scope = resolve_scope(town_id=form.town_id.data if level == "town" else None,
                               facility_id=form.facility_id.data if level == "facility" else None)
         policy.require(policy.can_order_report(current_user, scope))
-        job = making.order(current_user, scope, form.period.data, form.language.data)
+        job, new = making.order(current_user, scope, form.period.data, form.language.data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("reports.index"))
-    making.start(job.id)
+    if new:
+        making.start(job.id)
+    else:
+        flash(_l("This report is already being made: wait here, no need to order it again."), "info")
     return redirect(url_for("reports.job", job_id=job.id))
 
 
