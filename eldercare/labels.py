@@ -220,8 +220,15 @@ def score_terms(terms) -> str:
 
 
 def sentences(items) -> str:
-    """Statements one after the other ('A；B' / 'A; B')."""
-    return gettext("; ").join(str(item) for item in items)
+    """Statements one after the other ('A；B' / 'A; B'); after one that already ends a sentence (as
+    WTForms' messages do: '……8 个字符。'), the next starts a new one ('A。B' / 'A. B'), not 'A。；B'."""
+    joined = ""
+    for item in map(str, items):
+        if joined:
+            joined += "" if joined.endswith(("。", "！", "？")) else " " if joined.endswith((".", "!", "?")) \
+                else gettext("; ")
+        joined += item
+    return joined
 
 
 @functools.cache

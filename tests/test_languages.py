@@ -138,10 +138,13 @@ def test_lists_and_labels_follow_the_readers_punctuation(app):
             assert labels.listing(["如城街道", "东陈镇", "白蒲镇"]) == "如城街道、东陈镇和白蒲镇"
             assert labels.labelled("地址") + labels.bracketed("子女") == "地址：（子女）"
             assert labels.sentences(["必填", "太长"]) == "必填；太长"
+            assert labels.sentences(["不超过 8 个字符。", "请删除控制字符。"]) == "不超过 8 个字符。请删除控制字符。"
         with force_locale("en"):
             assert labels.listing(["A", "B", "C"]) == "A, B, and C"
             assert labels.labelled("Address") + labels.bracketed("son") == "Address: (son)"
             assert labels.sentences(["required", "too long"]) == "required; too long"
+            assert labels.sentences(["At most 8 characters.", "No control characters."]) == \
+                "At most 8 characters. No control characters."
         assert labels.listing([]) == ""
 
 
