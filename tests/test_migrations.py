@@ -44,6 +44,12 @@ def migrating(fresh_database):
     return app, run
 
 
+def _a_user(conn, role: str) -> None:
+    """User 1, as the user table stands in the revisions these tests start from (0013 and later)."""
+    conn.execute(text("INSERT INTO \"user\" (id, username, password_hash, role, full_name, active, session_generation, "
+                      "created_at) VALUES (1, 'u', 'x', :role, 'u', true, 0, '2026-01-01 00:00:00')"), {"role": role})
+
+
 def test_upgrade_check_downgrade_to_base_and_upgrade_again(migrating):
     app, run = migrating
     with app.app_context():
@@ -70,9 +76,7 @@ def test_messages_written_before_0014_are_kept_as_text_and_back(migrating):
 
         run("upgrade", "0013")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO \"user\" (id, username, password_hash, role, full_name, active, "
-                              "session_generation, created_at) VALUES (1, 'u', 'x', 'family', 'u', true, 0, "
-                              "'2026-01-01 00:00:00')"))
+            _a_user(conn, "family")
             conn.execute(text("INSERT INTO notification (id, user_id, text, created_at) VALUES "
                               "(1, 1, '旧消息：已通过', '2026-01-01 00:00:00')"))
             conn.execute(text("INSERT INTO report_job (id, kind, scope, period, language, scheduled, status, "
@@ -102,9 +106,7 @@ def test_orders_made_twice_before_0019_keep_the_later_one(migrating):
 
         run("upgrade", "0018")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO \"user\" (id, username, password_hash, role, full_name, active, "
-                              "session_generation, created_at) VALUES (1, 'u', 'x', 'bureau_staff', 'u', true, 0, "
-                              "'2026-01-01 00:00:00')"))
+            _a_user(conn, "bureau_staff")
             for job_id, status in ((1, "running"), (2, "queued"), (3, "done")):
                 conn.execute(text("INSERT INTO report_job (id, kind, scope, period, language, scheduled, status, "
                                   "progress, message, requested_by_id, created_at, alive_at) VALUES (:id, "
