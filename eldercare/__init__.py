@@ -235,6 +235,10 @@ def register_template_helpers(app: Flask) -> None:
     )
 
     app.jinja_env.filters["masked"] = mask_id_number
+    # A flashed message as text, to be escaped like any other: a translated message is marked safe
+    # by Flask-Babel (its lazy string has __html__) and comes back from the session as Markup, so
+    # a name typed into a form ("<u>王</u>") would reach the page as markup.
+    app.jinja_env.filters["as_text"] = str
     app.context_processor(catalogs.template_gettext)
 
 

@@ -319,6 +319,31 @@ def test_bed_codes_are_unique_regardless_of_case(db, manager, facility):
     db.session.rollback()
 
 
+def test_codes_typed_with_full_width_digits_or_another_case_are_the_same_code(db, manager, facility):
+    services.create_room(manager, facility, code="101")
+    services.create_room(manager, facility, code="Z3")
+    services.create_bed(manager, facility, code="101-01", care_type=CareType.nursing)
+    db.session.commit()
+    for room in ("１０１", "z3", " 101 "):
+        with pytest.raises(DomainError):
+            services.create_room(manager, facility, code=room)
+        db.session.rollback()
+    with pytest.raises(DomainError):
+        services.create_bed(manager, facility, code="１０１-０１", care_type=CareType.nursing)
+    db.session.rollback()
+    assert services.create_room(manager, facility, code="２０１").code == "201"
+    assert services.create_bed(manager, facility, code="２０１－０１", care_type=CareType.nursing).code == "201-01"
+
+
+def test_a_name_in_a_message_is_text_not_markup(db, client, manager, facility):
+    login(client, manager)
+    response = post(client, f"/facilities/{facility.id}/rooms",
+                    {"which": "bed", "bed-code": "<u>w</u>", "bed-care_type": "nursing", "bed-kind": "institution"},
+                    follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "&lt;u&gt;w&lt;/u&gt;" in page and "<u>w</u>" not in page
+
+
 def test_numbers_and_dates_say_what_is_wrong(db, client, manager, facility):
     bed = factories.bed(facility)
     db.session.commit()

@@ -4,6 +4,7 @@ commits once, or rolls everything back when a DomainError is raised.
 """
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 from flask import current_app
@@ -369,13 +370,20 @@ def release_expired_holds(now: datetime | None = None) -> int:
     return count
 
 
+def _code(text: str) -> str:
+    """A room's or bed's code as typed, in the form it is kept and compared in: full-width digits and
+    letters (a Chinese input method's "１０１") as their ASCII selves (NFKC), outer spaces gone."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def create_room(actor, facility: Facility, *, code: str, floor: int | None = None) -> Room:
-    code = code.strip()
+    code = _code(code)
     if not code:
         raise InvalidInput(_l("A room needs a code."))
     if len(code) > MAX_ROOM_CODE:
         raise InvalidInput(_l("A room code has at most %(n)s characters.", n=MAX_ROOM_CODE))
-    if db.session.scalar(select(exists().where(Room.facility_id == facility.id, Room.code == code))):
+    if db.session.scalar(select(exists().where(Room.facility_id == facility.id,
+                                               func.lower(Room.code) == code.lower()))):
         raise DuplicateCode(_l("Room %(code)s already exists in this facility.", code=code))
     room = Room(facility_id=facility.id, code=code, floor=floor)
     db.session.add(room)
@@ -396,7 +404,7 @@ def _check_kind(facility: Facility, kind: BedKind) -> None:
 
 def create_bed(actor, facility: Facility, *, code: str, care_type: CareType,
                kind: BedKind = BedKind.institution, room: Room | None = None) -> Bed:
-    code = code.strip()
+    code = _code(code)
     if not code:
         raise InvalidInput(_l("A bed needs a code."))
     _check_kind(facility, kind)
