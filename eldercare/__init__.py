@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import configure_mappers
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Conflict
 
 from config import BASE_DIR, CONFIGS
 
@@ -174,6 +174,8 @@ def register_errorhandlers(app: Flask) -> None:
         403: _l("You do not have access to this page."),
         404: _l("This page does not exist."),
         405: _l("This action is not allowed here."),
+        409: _l("This clashed with another change made at the same moment (a second click, perhaps); nothing was "
+                "saved. Go back and reload the page to see what is recorded."),
         429: _l("Too many attempts. Please wait a few minutes and try again."),
         500: _l("Something went wrong on our side. Nothing was saved; please try again."),
     }
@@ -200,6 +202,14 @@ def register_errorhandlers(app: Flask) -> None:
         the forms: a bad request with nothing saved, logged so the form can be fixed."""
         app.logger.warning("value refused by the database: %s", type(error.orig).__name__)
         return render_error(BadRequest())
+
+    @app.errorhandler(IntegrityError)
+    def clashed_in_the_database(error):
+        """A unique key the services' own checks could not see coming: the same thing saved by two
+        requests at the same moment (two clicks, two tabs), the second refused by the database. A
+        conflict with nothing saved, said in the reader's language, instead of a 500."""
+        app.logger.warning("refused by the database's keys: %s", type(error.orig).__name__)
+        return render_error(Conflict(description=str(messages[409])))
 
 
 def _cache_compiled_templates(app: Flask) -> None:

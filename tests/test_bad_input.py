@@ -344,6 +344,29 @@ def test_a_name_in_a_message_is_text_not_markup(db, client, manager, facility):
     assert "&lt;u&gt;w&lt;/u&gt;" in page and "<u>w</u>" not in page
 
 
+def test_a_clash_the_checks_could_not_see_is_a_clear_409_with_nothing_saved(db, client, manager, facility,
+                                                                           monkeypatch):
+    """What two requests at the same moment can leave to the database's keys (two clicks on a form
+    whose service does not expect it): a conflict said in the reader's language, not a 500."""
+    from eldercare.api import elders
+    from tests.api_helpers import bearer, token_for
+
+    def clash(*args, **kwargs):
+        _db.session.add(Room(facility_id=facility.id, code="刚添加"))  # written, then undone with the rest
+        _db.session.flush()
+        raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(services, "create_room", clash)
+    login(client, manager)
+    response = post(client, f"/facilities/{facility.id}/rooms", {"which": "room", "room-code": "A1"})
+    assert response.status_code == 409 and "另一操作" in response.get_data(as_text=True)
+    monkeypatch.setattr(elders, "establish_elder", clash)
+    answer = client.post("/api/v1/elders?lang=zh", json={"name": "王秀英", "id_number": "11010519491231002X",
+                                                         "category": "dibao"}, headers=bearer(token_for(manager)))
+    assert answer.status_code == 409 and "另一操作" in answer.json["detail"]
+    assert _db.session.scalar(select(func.count()).select_from(Room)) == 0
+
+
 def test_numbers_and_dates_say_what_is_wrong(db, client, manager, facility):
     bed = factories.bed(facility)
     db.session.commit()

@@ -86,3 +86,37 @@ def test_one_elder_admitted_into_twenty_beds_at_once(app, manager, facility):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Stay).where(Stay.elder_id == elder.id,
                                                                           Stay.end_on.is_(None))) == 1
+
+
+def test_one_new_elder_admitted_through_the_form_into_two_beds_at_once(app, manager, facility):
+    """The same admission sent twice at once (a double click on two tabs): one stay, and the other
+    request answered with a clear message, never a 500, whichever check catches it."""
+    from tests.conftest import login, post
+    from tests.test_bed_pages import admit_form
+
+    beds = [factories.bed(facility) for _ in range(4)]
+    db.session.commit()
+    clients = [app.test_client() for _ in beds]
+    for client in clients:
+        login(client, manager)
+    url, forms = f"/facilities/{facility.id}/admit", [admit_form(bed) for bed in beds]
+    barrier, answers = threading.Barrier(len(beds)), []
+
+    def admit(client, form):
+        with app.app_context():
+            barrier.wait()
+            answers.append(post(client, url, form, follow_redirects=True))
+
+    threads = [threading.Thread(target=admit, args=pair) for pair in zip(clients, forms, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(answers) == len(beds) and {a.status_code for a in answers} <= {200, 409, 422}
+    assert [a.status_code for a in answers].count(200) == 1  # the board, after the one admission
+    refusals = [a.get_data(as_text=True) for a in answers if a.status_code != 200]
+    assert all("王秀英" in page or "同时" in page for page in refusals), refusals  # already in a bed, or a clash
+    assert len(answers) == len(beds)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Elder)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Stay)) == 1

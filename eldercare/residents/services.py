@@ -88,9 +88,9 @@ def establish_elder(actor, *, name: str, id_number: str, source: CaseSource, sou
         category=category, severe_disability=severe_disability, living_alone=living_alone,
         empty_nest=empty_nest,
     )
-    db.session.add(elder)
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # the elder added inside it: a savepoint flushes what is pending first
+            db.session.add(elder)
             db.session.flush()
     except IntegrityError:
         # Someone established the same person at the same moment: use their record.
