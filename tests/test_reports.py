@@ -377,7 +377,7 @@ def test_bad_orders_are_refused_with_a_message_and_change_nothing(app, client, c
         assert response.status_code == 200 and 'class="flash error"' in response.get_data(as_text=True)
     month = f"{local_today():%Y-%m}"
     for level, field in (("town", "town_id"), ("facility", "facility_id")):
-        for number in (10**20, 2**31, 0, -1):  # past any column, or no id at all
+        for number in (10**20, 2**31, 0, -1, ""):  # past any column, no id at all, none chosen
             response = post(client, "/reports/order", {"level": level, field: number, "period": month,
                                                        "language": "zh"}, follow_redirects=True)
             assert response.status_code == 200 and 'class="flash error"' in response.get_data(as_text=True)

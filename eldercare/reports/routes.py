@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from eldercare.auth import policy
 from eldercare.auth.models import BUREAU_ROLES, Role
-from eldercare.errors import DomainError
+from eldercare.errors import DomainError, InvalidInput
 from eldercare.extensions import db
 from eldercare.facilities.models import INSTITUTION_TYPES, Facility, Town
 from eldercare.form_actions import errors_of
@@ -73,6 +73,10 @@ def order():
         return redirect(url_for("reports.index"))
     try:
         level = form.level.data
+        if level == "town" and form.town_id.data is None:  # else it would be the city's report
+            raise InvalidInput(_l("Please choose the town or street."))
+        if level == "facility" and form.facility_id.data is None:
+            raise InvalidInput(_l("Please choose the institution."))
         scope = resolve_scope(town_id=form.town_id.data if level == "town" else None,
                               facility_id=form.facility_id.data if level == "facility" else None)
         policy.require(policy.can_order_report(current_user, scope))
