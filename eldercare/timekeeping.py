@@ -5,6 +5,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+# The earliest day a date in the records can name (a home opened, a caregiver hired, trained or
+# certified long before this system): anything earlier is a slip of the keyboard, such as 0001-01-01.
+EARLIEST_DAY = date(1900, 1, 1)
+
 
 def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()

@@ -407,3 +407,29 @@ def test_the_town_page_shows_beds_at_risk_beside_each_homes_ratio(city, client, 
     assert " 14 " in page[page.index('data-testid="town-beds-at-risk"'):][:120]
     cells = re.findall(r'data-testid="facility-beds-at-risk">(\d+)<', page)
     assert sorted(int(c) for c in cells) == [0, 14]
+
+
+def test_a_day_before_any_record_is_refused(db, city, bureau_admin):  # noqa: F811
+    """0001-01-01 typed for a training, a certificate, a home's opening or its change of type."""
+    from datetime import date
+
+    from eldercare.facilities import registry
+    from eldercare.facilities.models import FacilityType
+
+    slip = date(1, 1, 1)
+    steps = [
+        lambda: services.record_pre_job_training(city["manager"], city["c"][1], trained_on=slip, hours=40,
+                                                 provider="职教中心", passed=True),
+        lambda: services.record_training_session(city["manager"], city["h1"], course="消防", held_on=slip, hours=2,
+                                                 provider="职教中心", caregiver_ids=[city["c"][1].id]),
+        lambda: services.add_certificate(city["manager"], city["c"][1], number="Z-1", level=4, issued_on=slip,
+                                         issuer="人社局"),
+        lambda: registry.register(bureau_admin, name="新开的养老院", type=FacilityType.private_home,
+                                  town_id=city["town_a"].id, ownership=city["h1"].ownership, opened_on=slip),
+        lambda: registry.change_type(bureau_admin, city["h2"], FacilityType.regional_center, on=date(1999, 12, 31)),
+    ]
+    for step in steps:
+        with pytest.raises(DomainError) as refused:
+            step()
+        assert "不能早于" in str(refused.value)
+        db.session.rollback()

@@ -7,6 +7,7 @@ in eldercare/auth/policy.py by the routes.
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -34,7 +35,7 @@ from eldercare.identity import mask_id_number, parse_id_number
 from eldercare.models import claim, insert_ignoring_duplicates, utcnow
 from eldercare.notifications import notify
 from eldercare.residents.models import Sex
-from eldercare.timekeeping import local_today
+from eldercare.timekeeping import EARLIEST_DAY, local_today
 
 MAX_PAY = 1_000_000
 MAX_SESSION_HOURS = Decimal(100)
@@ -100,9 +101,12 @@ def _require_text(value: str | None, message, limit: int) -> str:
     return value
 
 
-def _require_not_future(day: date, what) -> None:
+def _require_day(day: date, what) -> None:
+    """Today or before, and not before EARLIEST_DAY."""
     if day > local_today():
         raise InvalidInput(_l("The %(what)s cannot be in the future.", what=what))
+    if day < EARLIEST_DAY:
+        raise InvalidInput(_l("The %(what)s cannot be before %(day)s.", what=what, day=format_date(EARLIEST_DAY)))
 
 
 def _mobile(value: str | None) -> str | None:
@@ -138,7 +142,7 @@ def hire(actor, facility, *, name: str, id_number: str, mobile: str | None, hire
     parsed = parse_id_number(id_number)
     mobile = _mobile(mobile)
     monthly_pay = _pay(monthly_pay)
-    _require_not_future(hired_on, _l("hire date"))
+    _require_day(hired_on, _l("hire date"))
     caregiver = db.session.scalar(select(Caregiver).where(Caregiver.id_number == parsed.value))
     if caregiver is None:
         caregiver = Caregiver(name=name, id_number=parsed.value, birth_on=parsed.birth_on, sex=Sex(parsed.sex),
@@ -190,7 +194,7 @@ def change_status(actor, employment: Employment, status: EmploymentStatus, *, on
     """On leave, back at work, or left (which ends the spell for good)."""
     if status not in STATUS_CHANGES[employment.status]:
         raise InvalidStatusChange(_l("This change of status is not possible now."))
-    _require_not_future(on, _l("date"))
+    _require_day(on, _l("date"))
     if on < employment.status_on:
         raise InvalidInput(_l("The date must not be before %(day)s, when the present status began.",
                               day=employment.status_on.isoformat()))
@@ -203,7 +207,7 @@ def change_status(actor, employment: Employment, status: EmploymentStatus, *, on
 
 def record_pre_job_training(actor, caregiver: Caregiver, *, trained_on: date, hours, provider: str,
                             passed: bool) -> PreJobTraining:
-    _require_not_future(trained_on, _l("training date"))
+    _require_day(trained_on, _l("training date"))
     training = PreJobTraining(caregiver_id=caregiver.id, trained_on=trained_on,
                               hours=_hours(hours, MAX_PRE_JOB_HOURS),
                               provider=_require_text(provider, _l("Please name the training provider."), 128),
@@ -241,7 +245,7 @@ def record_training_session(actor, facility, *, course: str, held_on: date, hour
     """One in-service session with everyone who attended; each must be on this facility's roster."""
     caregivers = _attendees(facility, caregiver_ids)
     ids = [c.id for c in caregivers]
-    _require_not_future(held_on, _l("session date"))
+    _require_day(held_on, _l("session date"))
     session = TrainingSession(
         facility_id=facility.id, course=_require_text(course, _l("Please name the course."), 128), held_on=held_on,
         hours=_hours(hours, MAX_SESSION_HOURS),
@@ -258,7 +262,7 @@ def record_training_session(actor, facility, *, course: str, held_on: date, hour
 def _certificate_values(*, number: str, level: int, issued_on: date, issuer: str, expires_on: date | None) -> dict:
     if level not in LEVELS:
         raise InvalidInput(_l("A skill level is 5, 4, 3, 2 or 1."))
-    _require_not_future(issued_on, _l("issue date"))
+    _require_day(issued_on, _l("issue date"))
     if expires_on is not None and expires_on < issued_on:
         raise InvalidInput(_l("A certificate cannot expire before it is issued."))
     return {"number": _require_text(number, _l("Please enter the certificate number."), 64), "level": level,

@@ -8,6 +8,7 @@ after), and its type history answers "what was this facility on that day" for pa
 
 from datetime import date
 
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
@@ -26,7 +27,7 @@ from eldercare.facilities.models import (
     Stay,
     Town,
 )
-from eldercare.timekeeping import local_today
+from eldercare.timekeeping import EARLIEST_DAY, local_today
 
 MAX_NAME = Facility.name.type.length
 MAX_ADDRESS = Facility.address.type.length
@@ -79,6 +80,8 @@ def _checked(*, name: str, town_id: int, address: str, operator: str, licensed_b
         raise InvalidInput(_l("The tekun reserve must be a number of beds, 0 or more, or left to the default."))
     if opened_on is not None and opened_on > local_today():
         raise InvalidInput(_l("The opening date cannot be in the future."))
+    if opened_on is not None and opened_on < EARLIEST_DAY:
+        raise InvalidInput(_l("The opening date cannot be before %(day)s.", day=format_date(EARLIEST_DAY)))
     return dict(name=name, town_id=town_id, address=address, operator=operator, licensed_beds=licensed_beds,
                 tekun_reserve=tekun_reserve, opened_on=opened_on)
 
@@ -139,6 +142,10 @@ def change_type(actor, facility: Facility, new_type: FacilityType, *, on: date) 
                               "institution type."))
     if on > local_today():
         raise InvalidInput(_l("The date of the change cannot be in the future."))
+    start = current_app.config["RECORDS_START"]
+    if on < start:  # the days before the records begin have no stays to count under either type
+        raise InvalidInput(_l("The date of the change cannot be before %(day)s, when the records begin.",
+                              day=format_date(start)))
     if facility.opened_on is not None and on < facility.opened_on:
         raise InvalidInput(_l("The date of the change cannot be before the facility opened (%(day)s).",
                               day=format_date(facility.opened_on)))
