@@ -379,6 +379,21 @@ def test_numbers_and_dates_say_what_is_wrong(db, client, manager, facility):
     assert "Not a valid date value" in page and "This field is required" not in page
 
 
+def test_the_assessment_beside_an_admission_speaks_the_pages_language(db, client, manager, facility):
+    from eldercare.residents.models import Elder
+    from tests.test_bed_pages import admit_form
+
+    bed = factories.bed(facility)
+    db.session.commit()
+    login(client, manager)
+    for value, said in (("33", "数值大小必须介于 0 到 32 之间"), ("-1", "数值大小必须介于 0 到 32 之间"),
+                        ("abc", "不是有效的整数")):  # WTForms' own messages, in the page's language
+        response = post(client, f"/facilities/{facility.id}/admit", admit_form(bed, **{"assessment-self_care": value}))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and said in page and "Number must be" not in page
+    assert _db.session.scalar(select(func.count()).select_from(Elder)) == 0  # nothing admitted, nobody registered
+
+
 def test_a_meal_point_records_a_day_without_meals(db, client, town):
     point = factories.facility(town, name="助餐点", type=FacilityType.meal_point)
     manager = factories.user("cook", Role.facility_manager, facilities=[point])

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import BooleanField, Form, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -41,6 +42,10 @@ class AssessmentForm(FlaskForm):
 class AdmissionScores(Form):
     """An assessment entered with an admission (required for a nursing-type bed when the elder has
     none): every score, or none."""
+
+    class Meta:
+        def get_translations(self, form):  # WTForms' own messages in the reader's language, as in a FlaskForm
+            return wtforms_translations
 
     locals().update(_score_fields(Optional))
 
