@@ -361,6 +361,18 @@ def test_family_drafts_through_the_form_and_bad_input_saves_nothing(db, client, 
     assert post(client, f"/applications/{application.id}/edit", application_form(name="别人")).status_code == 422
 
 
+def test_one_application_at_a_time_for_one_person(db, client, family):
+    login(client, family)
+    assert post(client, "/applications/new", application_form()).status_code == 302
+    first = db.session.scalar(select(Application))
+    again = post(client, "/applications/new", application_form())  # a second click, or a second try
+    assert again.status_code == 422 and f"第 {first.id} 号申请" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+    first.status = Status.withdrawn  # once it is over, the person may be applied for again
+    db.session.commit()
+    assert post(client, "/applications/new", application_form()).status_code == 302
+
+
 def test_full_id_number_only_for_bureau_and_every_view_audited(db, client, bureau_staff, family):
     from eldercare.audit import AuditEvent
 

@@ -27,6 +27,7 @@ from eldercare.placements.models import (
     BUREAU,
     FAMILY,
     MANAGER,
+    OPEN_STATUSES,
     SYSTEM,
     TRANSITIONS,
     Action,
@@ -120,6 +121,7 @@ def save_draft(actor, application: Application | None, *, name: str, id_number: 
                   preferred_facility_ids=sorted(set(preferred_facility_ids)), needs_nursing=needs_nursing,
                   notes=notes.strip())
     if application is None:
+        _require_no_other_for(actor, parsed.value)
         application = Application(family_id=actor.id, status=Status.draft,
                                   assistant_town_id=_on_behalf_of_town(actor), **fields)
         db.session.add(application)
@@ -134,6 +136,17 @@ def save_draft(actor, application: Application | None, *, name: str, id_number: 
                  after={"status": application.status.value, "id_number": mask_id_number(parsed.value),
                         "category": category.value})
     return application
+
+
+def _require_no_other_for(actor, id_number: str) -> None:
+    """One application at a time by one applicant for one person: a new one while a draft or an open
+    application for that ID number is there (a second click, a second try) points to it instead."""
+    other = db.session.scalar(select(Application.id).where(
+        Application.family_id == actor.id, Application.id_number == id_number,
+        Application.status.in_([Status.draft, *OPEN_STATUSES])).limit(1))
+    if other is not None:
+        raise InvalidInput(_l("You already have application no. %(id)s for this person: open it from your "
+                              "applications to go on.", id=other))
 
 
 def _on_behalf_of_town(actor) -> int | None:
