@@ -134,6 +134,19 @@ def test_a_managers_pages_fit_a_phone(open_page, city, manager):  # noqa: F811
     _menu_leads_to(page, "养老机构", re.compile(r"/facilities$"))
 
 
+def test_a_familys_pages_fit_a_phone(open_page, city):  # noqa: F811
+    """A family follows its applications on a phone: each is opened by its elder's name, a 44 px target
+    (it was a 21 px line of text, found from outside)."""
+    page = open_page(PHONE, is_mobile=True, has_touch=True)
+    _log_in(page, "family-phone")
+    for name, url in (("applications", "/applications"), ("application", f"/applications/{city['approved']}"),
+                      ("open-beds-family", "/open-beds")):
+        page.goto(url)
+        _check(page, name)
+        if name == "applications":  # beside its status, so the measure takes it for a link in running text
+            assert all(link.bounding_box()["height"] >= TAP for link in page.locator("main .card h2 > a").all())
+
+
 def test_the_bureaus_pages_fit_a_phone(open_page, city, bureau_admin):  # noqa: F811
     page = open_page(PHONE, is_mobile=True, has_touch=True)
     _log_in(page, bureau_admin.username)
