@@ -7,7 +7,6 @@ from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from eldercare import audit
 from eldercare.errors import DomainError, InvalidInput
@@ -88,15 +87,12 @@ def establish_elder(actor, *, name: str, id_number: str, source: CaseSource, sou
         category=category, severe_disability=severe_disability, living_alone=living_alone,
         empty_nest=empty_nest,
     )
-    try:
-        with db.session.begin_nested():  # the elder added inside it: a savepoint flushes what is pending first
-            db.session.add(elder)
-            db.session.flush()
-    except IntegrityError:
-        # Someone established the same person at the same moment: use their record.
-        return establish_elder(actor, name=name, id_number=parsed.value, source=source, source_id=source_id,
-                               town_id=town_id, category=category, severe_disability=severe_disability,
-                               living_alone=living_alone, empty_nest=empty_nest)
+    db.session.add(elder)
+    # Two requests establishing one person at the same moment: the second's insert fails on the ID
+    # number's unique key, and the app answers 409 with nothing saved. No savepoint to retry in: on
+    # SQLite a savepoint opened before any write is committed by its release, which would keep the
+    # elder of an admission refused after it.
+    db.session.flush()
     audit.record(actor, "elder.register", elder, after=_elder_fields(elder))
     return elder, None
 
