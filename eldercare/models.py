@@ -10,6 +10,11 @@ from sqlalchemy.orm import DeclarativeBase
 # larger number asked for (in a URL, a form, the command line) is no row, not a failed query.
 MAX_ID = 2**31 - 1
 
+
+def possible_id(value: int) -> bool:
+    """Whether a row could have this id (an id asked for, before it is looked up)."""
+    return 0 < value <= MAX_ID
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -8,7 +8,7 @@ id that does not exist.
 from flask import abort, request, url_for
 from werkzeug.routing import IntegerConverter
 
-from eldercare.models import MAX_ID
+from eldercare.models import MAX_ID, possible_id
 
 PER_PAGE = 50  # rows of a long list on one page: facilities, homes with open beds, applications
 
@@ -27,7 +27,7 @@ def id_asked(name: str) -> int | None:
     """The id a query argument names (`?town=3`), None without a number; 404 for a number no row can
     have (0, negative, past MAX_ID), as `<int:...>` in a path answers, instead of a failed query."""
     value = request.args.get(name, type=int)
-    if value is not None and not 0 < value <= MAX_ID:
+    if value is not None and not possible_id(value):
         abort(404)
     return value
 

@@ -75,8 +75,8 @@ def order(actor, scope: Scope, period_text: str, language: str) -> tuple[ReportJ
            "language": check_language(language)}
     for _attempt in range(3):
         inserted = insert_ignoring_duplicates(db.session, ReportJob, [{
-            **key, "kind": ReportKind.occupancy.value, "town_id": scope.town_id, "facility_id": scope.facility_id,
-            "scheduled": False}], returning=(ReportJob.id,))
+            **key, "town_id": scope.town_id, "facility_id": scope.facility_id, "scheduled": False}],
+            returning=(ReportJob.id,))
         if inserted:
             return db.session.get(ReportJob, inserted[0].id), True
         being_made = db.session.scalars(select(ReportJob).where(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from eldercare.errors import InvalidInput
 from eldercare.extensions import db
 from eldercare.facilities.models import INSTITUTION_TYPES, Facility, MealLog, Stay, Town
-from eldercare.models import MAX_ID
+from eldercare.models import possible_id
 
 PERIOD = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
 
@@ -100,7 +100,7 @@ def resolve_scope(*, town_id: int | None = None, town_name: str | None = None,
     """The city (no argument), a town (by id or name) or an institution (by id)."""
     if facility_id is not None:
         row = None
-        if 0 < facility_id <= MAX_ID:  # a larger id is no facility, not a failed query
+        if possible_id(facility_id):  # a larger id is no facility, not a failed query
             row = db.session.execute(select(Facility.id, Facility.name, Facility.type, Town.id.label("town_id"),
                                             Town.name.label("town")).join(Town, Town.id == Facility.town_id)
                                      .where(Facility.id == facility_id)).one_or_none()
@@ -111,7 +111,7 @@ def resolve_scope(*, town_id: int | None = None, town_name: str | None = None,
         return Scope("facility", row.id, row.name, row.town_id, row.town)
     if town_id is not None or town_name:
         row = None
-        if town_id is None or 0 < town_id <= MAX_ID:
+        if town_id is None or possible_id(town_id):
             clause = Town.id == town_id if town_id is not None else Town.name == town_name.strip()
             row = db.session.execute(select(Town.id, Town.name).where(clause)).one_or_none()
         if row is None:
